@@ -1,0 +1,2 @@
+// Public entry of the decorators.
+export { Task, TaskOptions, type TaskClassOptions } from './task';

@@ -1,0 +1,169 @@
+// The producer side: createTask / createTasks / getTask / waitForCompletion. Input is validated in
+// full before anything is written; the wake-up is published after the row is committed.
+import type { Transaction } from 'sequelize';
+import type { ResolvedConfig } from './config';
+import { TaskWorkerError, UnknownTaskError, ValidationError } from './errors';
+import { newTaskId, isTaskId } from './ids';
+import { findNonJson, isPlainObject } from './json';
+import type { DatabaseTask } from './model';
+import type { Notifier } from './notifier/notifier';
+import { assertTaskName, type TaskRegistry } from './registry';
+import { toModel } from './rows';
+import { delay } from './sleeper';
+import type { TaskStore } from './store';
+import type { CreateTaskOptions, JsonObject, JsonValue, TaskRecord, TaskSpec } from './types';
+import { checkMaxRetries, checkPriority, checkQueue, checkTimeout } from './validate';
+
+export interface WaitOptions {
+  /** Seconds to wait before giving up with null. Default 300, as in the seed. */
+  timeout?: number;
+}
+
+const CREATE_KEYS = new Set(['args', 'kwargs', 'timeout', 'queue', 'priority', 'runAt', 'delay', 'maxRetries', 'transaction']);
+
+export class TaskClient {
+  constructor(
+    private readonly store: TaskStore,
+    private readonly notifier: Notifier,
+    private readonly registry: TaskRegistry,
+    private readonly config: ResolvedConfig,
+  ) {}
+
+  /** Builds a validated, unsaved record; throws ValidationError / UnknownTaskError. */
+  private buildRecord(name: unknown, options: CreateTaskOptions, now: number, where: string): TaskRecord {
+    assertTaskName(name);
+    if (!isPlainObject(options)) throw new ValidationError(`${where}: options must be an object like { args: [2, 3] }`);
+    for (const key of Object.keys(options)) {
+      if (!CREATE_KEYS.has(key)) throw new ValidationError(`${where}: unknown option "${key}"; use ${[...CREATE_KEYS].join(', ')}`);
+    }
+    const checkRegistered = this.registry.size > 0 || this.config.moduleRoot !== undefined;
+    if (checkRegistered && !this.registry.isKnown(name, this.config.moduleRoot)) {
+      throw new UnknownTaskError(name, `no handler is registered under this name; registered: ${this.registry.names().slice(0, 20).join(', ') || 'none'}`);
+    }
+    const defaults = this.registry.get(name)?.defaults ?? {};
+    const args = options.args ?? [];
+    if (!Array.isArray(args)) throw new ValidationError(`${where}: args must be an array (positional arguments); got ${typeof args}`);
+    const kwargs = options.kwargs ?? {};
+    if (!isPlainObject(kwargs)) throw new ValidationError(`${where}: kwargs must be a plain object`);
+    const problem = findNonJson(args, 'args') ?? findNonJson(kwargs, 'kwargs');
+    if (problem) throw new ValidationError(`${where}: arguments must be plain JSON; ${problem}`);
+    if (options.runAt !== undefined && options.delay !== undefined) throw new ValidationError(`${where}: give runAt or delay, not both`);
+    let runAt = now;
+    if (options.runAt !== undefined) {
+      if (!(options.runAt instanceof Date) || Number.isNaN(options.runAt.getTime())) throw new ValidationError(`${where}: runAt must be a valid Date`);
+      runAt = options.runAt.getTime();
+    } else if (options.delay !== undefined) {
+      if (typeof options.delay !== 'number' || !Number.isFinite(options.delay) || options.delay < 0) {
+        throw new ValidationError(`${where}: delay must be a number of seconds, 0 or more; got ${String(options.delay)}`);
+      }
+      runAt = now + Math.round(options.delay * 1000);
+    }
+    const timeout = checkTimeout(where, options.timeout ?? defaults.timeout ?? this.config.defaultTimeout);
+    const maxRetries = options.maxRetries ?? defaults.maxRetries;
+    return {
+      id: newTaskId(now),
+      name,
+      args: args as JsonValue[],
+      kwargs: kwargs as JsonObject,
+      timeout,
+      status: 'PENDING',
+      result: null,
+      error: null,
+      retryCount: 0,
+      maxRetries: maxRetries === undefined ? null : checkMaxRetries(where, maxRetries),
+      queue: checkQueue(where, options.queue ?? defaults.queue ?? 'default'),
+      priority: checkPriority(where, options.priority ?? defaults.priority ?? 0),
+      runAt,
+      createdAt: now,
+      updatedAt: now,
+      startedAt: null,
+      finishedAt: null,
+      duration: null,
+      lockedBy: null,
+      leaseExpiresAt: null,
+    };
+  }
+
+  private announce(records: readonly TaskRecord[], transaction: Transaction | undefined): void {
+    const publish = () => {
+      // One wake-up per distinct queue and start time is enough to wake every idle worker.
+      const seen = new Set<string>();
+      for (const r of records) {
+        const key = `${r.queue}|${r.runAt}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        this.notifier.publish('created', { id: r.id, queue: r.queue, runAt: r.runAt });
+      }
+    };
+    if (transaction) transaction.afterCommit(publish);
+    else publish();
+  }
+
+  /** Saves a PENDING task and wakes a worker; returns the saved row. */
+  async createTask(name: string, options: CreateTaskOptions = {}): Promise<DatabaseTask> {
+    const record = this.buildRecord(name, options ?? {}, Date.now(), `createTask("${String(name)}")`);
+    await this.store.insert([record], options?.transaction);
+    this.announce([record], options?.transaction);
+    return toModel(record);
+  }
+
+  /** Saves many tasks at once (one statement per 1,000, all or none); returns them in order. */
+  async createTasks(specs: readonly TaskSpec[], options: { transaction?: Transaction } = {}): Promise<DatabaseTask[]> {
+    if (!Array.isArray(specs)) throw new ValidationError('createTasks: pass an array of { name, args, ... }');
+    const now = Date.now();
+    const records = specs.map((spec, i) => {
+      if (!isPlainObject(spec)) throw new ValidationError(`createTasks: item ${i} must be an object like { name, args }`);
+      const { name, ...rest } = spec;
+      return this.buildRecord(name, rest, now, `createTasks[${i}] ("${String(name)}")`);
+    });
+    if (records.length === 0) return [];
+    await this.store.insert(records, options.transaction);
+    this.announce(records, options.transaction);
+    return records.map(toModel);
+  }
+
+  async getTask(id: string): Promise<DatabaseTask | null> {
+    if (!isTaskId(id)) return null;
+    const record = await this.store.get(id);
+    return record ? toModel(record) : null;
+  }
+
+  /**
+   * Resolves with the task once it is COMPLETED, or FAILED with no retry left; null after `timeout`
+   * seconds. Subscribes first, then reads the row, so a completion is never missed; polls as well,
+   * so it works without Redis.
+   */
+  async waitForCompletion(id: string, options: WaitOptions = {}): Promise<DatabaseTask | null> {
+    const timeoutSeconds = options.timeout ?? 300;
+    if (typeof timeoutSeconds !== 'number' || !Number.isFinite(timeoutSeconds) || timeoutSeconds < 0) {
+      throw new ValidationError(`waitForCompletion: timeout must be a number of seconds, 0 or more; got ${String(timeoutSeconds)}`);
+    }
+    if (!isTaskId(id)) throw new ValidationError(`waitForCompletion: "${String(id)}" is not a task id`);
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    let wake: () => void = () => undefined;
+    let signalled = false; // an event that arrives while the row is being read is not lost
+    const onEvent = (event: { id: string }) => {
+      if (event.id !== id) return;
+      signalled = true;
+      wake();
+    };
+    const unsubscribers = await Promise.all([this.notifier.subscribe('finished', onEvent), this.notifier.subscribe('failed', onEvent)]);
+    try {
+      for (;;) {
+        signalled = false;
+        const record = await this.store.get(id);
+        if (!record) throw new TaskWorkerError('TW_NOT_FOUND', `waitForCompletion: no task with id ${id}`);
+        if (record.status === 'COMPLETED' || (record.status === 'FAILED' && record.runAt === null)) return toModel(record);
+        const left = deadline - Date.now();
+        if (left <= 0) return null;
+        if (signalled) continue;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          void delay(Math.min(left, this.config.pollIntervalMs)).then(resolve);
+        });
+      }
+    } finally {
+      unsubscribers.forEach((unsubscribe) => unsubscribe());
+    }
+  }
+}

@@ -1,0 +1,46 @@
+// What differs between databases: only the claim. Everything else in the store is portable SQL.
+import type { Sequelize } from 'sequelize-typescript';
+import { Binds } from '../binds';
+import type { RawTaskRow } from '../rows';
+
+export interface ClaimParams {
+  /** PENDING tasks, or FAILED tasks whose retry time has come. */
+  from: 'PENDING' | 'FAILED';
+  limit: number;
+  now: number;
+  workerId: string;
+  leaseUntil: number;
+  /** Written into max_retries for tasks that set none: the claiming worker's --retry. */
+  defaultMaxRetries: number;
+  /** Empty: every queue. */
+  queues: readonly string[];
+}
+
+export interface Dialect {
+  /** Atomically moves up to `limit` ready tasks to PROGRESS for this worker and returns them. */
+  claim(db: Sequelize, params: ClaimParams): Promise<RawTaskRow[]>;
+}
+
+/** The candidate filter and order, identical on every dialect so the claim indexes serve it. */
+export function readyFilter(params: ClaimParams, binds: Binds): string {
+  const queueFilter = params.queues.length > 0 ? ` AND queue IN (${binds.list(params.queues)})` : '';
+  return `status = ${binds.add(params.from)} AND run_at <= ${binds.add(params.now)}${queueFilter}`;
+}
+
+export const CLAIM_ORDER = 'ORDER BY priority, run_at, id';
+
+/** The SET list of a claim. A FAILED task claimed again is a retry: retry_count counts it. */
+export function claimAssignments(params: ClaimParams, binds: Binds, column = (c: string) => c): string {
+  const now = binds.add(params.now);
+  return [
+    "status = 'PROGRESS'",
+    `locked_by = ${binds.add(params.workerId)}`,
+    `lease_expires_at = ${binds.add(params.leaseUntil)}`,
+    `started_at = ${now}`,
+    `updated_at = ${now}`,
+    'finished_at = NULL',
+    'duration = NULL',
+    `retry_count = ${column('retry_count')} + ${params.from === 'FAILED' ? 1 : 0}`,
+    `max_retries = COALESCE(${column('max_retries')}, ${binds.add(params.defaultMaxRetries)})`,
+  ].join(', ');
+}

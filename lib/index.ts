@@ -1,0 +1,15 @@
+// The public API of task-worker: explicit exports only.
+export { TaskWorker, type TaskWorkerInit } from './task-worker';
+export { TaskClient, type WaitOptions } from './client';
+export { Worker, type WorkerState } from './worker';
+export { DatabaseTask } from './model';
+export { migrate, pendingMigrations } from './migrate';
+export { openDatabase } from './db';
+export { resolveConfig, type TaskWorkerOptions, type ResolvedConfig, type PoolKind } from './config';
+export { TaskRegistry, defaultRegistry, registerTask, taskNameOf, type TaskHandler, type RegisteredTask } from './registry';
+export { currentTask, type TaskContext } from './context';
+export { TaskStatus, type CreateTaskOptions, type TaskSpec, type TaskDefaults, type JsonValue, type JsonObject } from './types';
+export {
+  TaskWorkerError, ValidationError, UnknownTaskError, DuplicateTaskError, ConfigError, TaskTimeoutError,
+} from './errors';
+export { Task, TaskOptions, type TaskClassOptions } from '../decorators/task';

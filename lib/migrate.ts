@@ -1,0 +1,87 @@
+// Runs the schema migrations with Umzug, identically on every dialect. One migrator at a time:
+// the run holds a database lock (advisory lock, GET_LOCK, or SQLite's write lock), so workers
+// starting together do not race; a second run finds nothing pending and does nothing.
+import { Umzug, type UmzugStorage } from 'umzug';
+import { QueryTypes, Transaction } from 'sequelize';
+import type { Sequelize } from 'sequelize-typescript';
+import { dialectOf, type DialectName } from './db';
+import type { MigrationContext } from './migrations/context';
+import * as createTasks from './migrations/0001-create-tasks';
+
+const MIGRATIONS = [createTasks];
+const MIGRATION_TABLE = 'tw_migrations';
+const LOCK_KEY = 7_424_917_001; // any constant shared by every task-worker process
+
+/** Umzug storage in our own table, writing inside the migration's transaction. */
+function transactionalStorage(sequelize: Sequelize, transaction: Transaction | undefined): UmzugStorage<MigrationContext> {
+  const ensureTable = () => sequelize.getQueryInterface().createTable(
+    MIGRATION_TABLE, { name: { type: 'VARCHAR(255)', primaryKey: true, allowNull: false } }, { transaction });
+  return {
+    async executed() {
+      await ensureTable();
+      const rows = await sequelize.query<{ name: string }>(`SELECT name FROM ${MIGRATION_TABLE} ORDER BY name`,
+        { type: QueryTypes.SELECT, transaction });
+      return rows.map((row) => row.name);
+    },
+    async logMigration({ name }) {
+      await sequelize.query(`INSERT INTO ${MIGRATION_TABLE} (name) VALUES ($1)`, { bind: [name], transaction });
+    },
+    async unlogMigration({ name }) {
+      await sequelize.query(`DELETE FROM ${MIGRATION_TABLE} WHERE name = $1`, { bind: [name], transaction });
+    },
+  };
+}
+
+async function takeMigrationLock(sequelize: Sequelize, dialect: DialectName, transaction: Transaction): Promise<void> {
+  if (dialect === 'postgres') {
+    await sequelize.query('SELECT pg_advisory_xact_lock($1)', { bind: [LOCK_KEY], transaction });
+  } else if (dialect === 'mariadb') {
+    // Session lock: DDL commits implicitly on MariaDB, so a transaction alone would not hold it.
+    await sequelize.query("SELECT GET_LOCK('tw_migrate', 60)", { transaction });
+  }
+  // SQLite: the IMMEDIATE transaction already holds the single write lock.
+}
+
+function buildUmzug(sequelize: Sequelize, dialect: DialectName, transaction: Transaction | undefined) {
+  const context: MigrationContext = { queryInterface: sequelize.getQueryInterface(), transaction, dialect };
+  return new Umzug<MigrationContext>({
+    migrations: MIGRATIONS.map((m) => ({ name: m.name, up: m.up, down: m.down })),
+    context,
+    storage: transactionalStorage(sequelize, transaction),
+    logger: undefined,
+  });
+}
+
+async function withMigrationLock<T>(sequelize: Sequelize, run: (t: Transaction) => Promise<T>): Promise<T> {
+  const dialect = dialectOf(sequelize);
+  const type = dialect === 'sqlite' ? Transaction.TYPES.IMMEDIATE : undefined;
+  return sequelize.transaction({ type }, async (transaction) => {
+    await takeMigrationLock(sequelize, dialect, transaction);
+    try {
+      return await run(transaction);
+    } finally {
+      if (dialect === 'mariadb') await sequelize.query("SELECT RELEASE_LOCK('tw_migrate')", { transaction });
+    }
+  });
+}
+
+/** Applies every pending migration; returns the names applied (empty when up to date). */
+export async function migrate(sequelize: Sequelize): Promise<string[]> {
+  const dialect = dialectOf(sequelize);
+  return withMigrationLock(sequelize, async (transaction) => {
+    const applied = await buildUmzug(sequelize, dialect, transaction).up();
+    return applied.map((m) => m.name);
+  });
+}
+
+/** Names of the migrations not yet applied. */
+export async function pendingMigrations(sequelize: Sequelize): Promise<string[]> {
+  const pending = await buildUmzug(sequelize, dialectOf(sequelize), undefined).pending();
+  return pending.map((m) => m.name);
+}
+
+/** Reverts every migration (drops the tables). For tests and uninstalling. */
+export async function migrateDownAll(sequelize: Sequelize): Promise<void> {
+  const dialect = dialectOf(sequelize);
+  await withMigrationLock(sequelize, (transaction) => buildUmzug(sequelize, dialect, transaction).down({ to: 0 }));
+}

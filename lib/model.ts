@@ -1,0 +1,111 @@
+// DatabaseTask, the task row (sequelize-typescript). Column names are the seed's; attributes are
+// camelCase. Times are stored as epoch milliseconds (BIGINT, identical on every dialect and
+// cheap to compare in the claim) and read back as Date; JSON fields are stored as text.
+import { Column, DataType, Model, PrimaryKey, Table } from 'sequelize-typescript';
+import type { JsonObject, JsonValue, TaskStatus } from './types';
+
+export const TASK_TABLE = 'tw_tasks';
+
+function millisToDate(value: unknown): Date | null {
+  return value === null || value === undefined ? null : new Date(Number(value));
+}
+
+function parseJsonText<T>(value: unknown, fallback: T): T {
+  if (value === null || value === undefined) return fallback;
+  return typeof value === 'string' ? (JSON.parse(value) as T) : (value as T);
+}
+
+@Table({ tableName: TASK_TABLE, timestamps: false, underscored: true })
+export class DatabaseTask extends Model {
+  @PrimaryKey
+  @Column(DataType.STRING(22))
+  declare id: string;
+
+  @Column({ type: DataType.STRING(200), allowNull: false })
+  declare name: string;
+
+  @Column({
+    type: DataType.TEXT,
+    allowNull: false,
+    get(this: DatabaseTask) { return parseJsonText<JsonValue[]>(this.getDataValue('args'), []); },
+  })
+  declare args: JsonValue[];
+
+  @Column({
+    type: DataType.TEXT,
+    allowNull: false,
+    get(this: DatabaseTask) { return parseJsonText<JsonObject>(this.getDataValue('kwargs'), {}); },
+  })
+  declare kwargs: JsonObject;
+
+  /** Seconds before the running task is stopped. */
+  @Column({ type: DataType.DOUBLE, allowNull: false, get(this: DatabaseTask) { return Number(this.getDataValue('timeout')); } })
+  declare timeout: number;
+
+  @Column({ type: DataType.STRING(16), allowNull: false })
+  declare status: TaskStatus;
+
+  /** The handler's return value as JSON text (JSON.parse it, or use `resultValue`). */
+  @Column(DataType.TEXT)
+  declare result: string | null;
+
+  /** The error message and stack of the last failed attempt. */
+  @Column(DataType.TEXT)
+  declare error: string | null;
+
+  /** Retries made so far (0 for the first attempt). */
+  @Column({ type: DataType.INTEGER, allowNull: false, field: 'retry_count' })
+  declare retryCount: number;
+
+  /** Retries allowed after the first attempt; null until claimed means "the worker's --retry". */
+  @Column({ type: DataType.INTEGER, field: 'max_retries' })
+  declare maxRetries: number | null;
+
+  @Column({ type: DataType.STRING(64), allowNull: false })
+  declare queue: string;
+
+  @Column({ type: DataType.INTEGER, allowNull: false })
+  declare priority: number;
+
+  /** Earliest start (also the next retry time); null once the task can never be claimed again. */
+  @Column({ type: DataType.BIGINT, field: 'run_at', get(this: DatabaseTask) { return millisToDate(this.getDataValue('runAt')); } })
+  declare runAt: Date | null;
+
+  @Column({ type: DataType.BIGINT, allowNull: false, field: 'created_at', get(this: DatabaseTask) { return millisToDate(this.getDataValue('createdAt')); } })
+  declare createdAt: Date;
+
+  @Column({ type: DataType.BIGINT, allowNull: false, field: 'updated_at', get(this: DatabaseTask) { return millisToDate(this.getDataValue('updatedAt')); } })
+  declare updatedAt: Date;
+
+  @Column({ type: DataType.BIGINT, field: 'started_at', get(this: DatabaseTask) { return millisToDate(this.getDataValue('startedAt')); } })
+  declare startedAt: Date | null;
+
+  @Column({ type: DataType.BIGINT, field: 'finished_at', get(this: DatabaseTask) { return millisToDate(this.getDataValue('finishedAt')); } })
+  declare finishedAt: Date | null;
+
+  /** Seconds spent running the last attempt. */
+  @Column({ type: DataType.DOUBLE, get(this: DatabaseTask) { const v = this.getDataValue('duration'); return v === null || v === undefined ? null : Number(v); } })
+  declare duration: number | null;
+
+  /** The worker holding the task while it is PROGRESS. */
+  @Column({ type: DataType.STRING(100), field: 'locked_by' })
+  declare lockedBy: string | null;
+
+  @Column({ type: DataType.BIGINT, field: 'lease_expires_at', get(this: DatabaseTask) { return millisToDate(this.getDataValue('leaseExpiresAt')); } })
+  declare leaseExpiresAt: Date | null;
+
+  /** The result parsed from its JSON text (undefined while there is none). */
+  get resultValue(): JsonValue | undefined {
+    const text = this.result;
+    return text === null || text === undefined ? undefined : (JSON.parse(text) as JsonValue);
+  }
+
+  /** True once the task is COMPLETED, or FAILED with no retry left. */
+  get isFinal(): boolean {
+    return this.status === 'COMPLETED' || (this.status === 'FAILED' && this.runAt === null);
+  }
+
+  override toString(): string {
+    return `Task ${this.id}: ${this.name} (${this.status})`;
+  }
+}

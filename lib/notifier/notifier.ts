@@ -1,0 +1,25 @@
+// Wake-up notifications. A latency hint only: the database is the truth, so a lost message only
+// delays work until the next poll. Publishing never throws.
+
+/** created: a task was inserted; finished: COMPLETED; requeued: failed, a retry is scheduled; failed: FAILED for good. */
+export type TaskChannel = 'created' | 'finished' | 'requeued' | 'failed';
+export const TASK_CHANNELS: readonly TaskChannel[] = ['created', 'finished', 'requeued', 'failed'];
+
+export interface TaskEvent {
+  id: string;
+  queue?: string;
+  /** Epoch ms when the task may start (created, requeued). */
+  runAt?: number | null;
+}
+
+export type TaskListener = (event: TaskEvent) => void;
+
+export interface Notifier {
+  publish(channel: TaskChannel, event: TaskEvent): void;
+  /**
+   * Resolves once the subscription is in effect (or at once while the transport is down, when
+   * callers rely on polling); the result removes the listener.
+   */
+  subscribe(channel: TaskChannel, listener: TaskListener): Promise<() => void>;
+  close(): Promise<void>;
+}

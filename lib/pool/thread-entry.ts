@@ -1,0 +1,30 @@
+// The body of one pool thread: loads the task modules into this thread's registry, then runs
+// one task at a time for the pool.
+import { parentPort, workerData } from 'node:worker_threads';
+import { describeError, executeTask } from '../executor';
+import { loadTaskModules } from '../modules';
+import { defaultRegistry } from '../registry';
+import type { FromThread, ThreadData, ToThread } from './thread-messages';
+
+const data = workerData as ThreadData;
+const port = parentPort!;
+const send = (message: FromThread) => port.postMessage(message);
+let controller: AbortController | undefined;
+
+try {
+  loadTaskModules(data.modules, data.cwd);
+  send({ type: 'ready' });
+} catch (error) {
+  send({ type: 'load-error', error: describeError(error) });
+}
+
+port.on('message', (message: ToThread) => {
+  if (message.type === 'abort') {
+    controller?.abort(new Error('worker stopped'));
+    return;
+  }
+  controller = new AbortController();
+  executeTask(defaultRegistry, data.moduleRoot, message.call, controller.signal).then((outcome) => {
+    send({ type: 'done', id: message.call.id, outcome });
+  });
+});

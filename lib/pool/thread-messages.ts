@@ -1,0 +1,16 @@
+// Messages between the thread pool and its threads.
+import type { TaskCall } from '../executor';
+import type { TaskOutcome } from '../types';
+
+export interface ThreadData {
+  modules: string[];
+  moduleRoot: string | undefined;
+  cwd: string;
+}
+
+export type ToThread = { type: 'run'; call: TaskCall } | { type: 'abort' };
+
+export type FromThread =
+  | { type: 'ready' }
+  | { type: 'load-error'; error: string }
+  | { type: 'done'; id: string; outcome: TaskOutcome };

@@ -1,0 +1,138 @@
+// The task registry: dotted names -> handlers with their defaults. Names not registered may
+// resolve like the seed's 'module.function' paths, but only to files under a configured root
+// (no '..', no absolute paths, nothing in node_modules, symlinks followed and checked).
+import { existsSync, realpathSync } from 'node:fs';
+import * as path from 'node:path';
+import { DuplicateTaskError, UnknownTaskError, ValidationError } from './errors';
+import type { TaskDefaults } from './types';
+import { checkDefaults } from './validate';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TaskHandler = (...args: any[]) => unknown;
+
+export interface RegisteredTask {
+  name: string;
+  handler: TaskHandler;
+  defaults: TaskDefaults;
+}
+
+const SEGMENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const FILE_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
+export const TASK_NAME_MAX = 200;
+
+/** Throws ValidationError unless `name` is dotted identifiers, like 'app.tasks.multiply'. */
+export function assertTaskName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > TASK_NAME_MAX) {
+    throw new ValidationError(`task name must be a non-empty string of at most ${TASK_NAME_MAX} characters; got ${JSON.stringify(name)}`);
+  }
+  if (!name.split('.').every((s) => SEGMENT.test(s))) {
+    throw new ValidationError(`task name "${name}" must be dot-separated identifiers, like "app.tasks.multiply"`);
+  }
+}
+
+function isInside(root: string, file: string): boolean {
+  const relative = path.relative(root, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+export class TaskRegistry {
+  private readonly tasks = new Map<string, RegisteredTask>();
+  private readonly fromModules = new Map<string, RegisteredTask>();
+
+  get size(): number {
+    return this.tasks.size;
+  }
+
+  names(): string[] {
+    return [...this.tasks.keys()].sort();
+  }
+
+  register(name: string, handler: TaskHandler, defaults: TaskDefaults = {}): RegisteredTask {
+    assertTaskName(name);
+    if (typeof handler !== 'function') throw new ValidationError(`registerTask("${name}"): the handler must be a function`);
+    if (this.tasks.has(name)) throw new DuplicateTaskError(name);
+    const task = { name, handler, defaults: { ...checkDefaults(`task "${name}"`, defaults) } };
+    this.tasks.set(name, task);
+    return task;
+  }
+
+  get(name: string): RegisteredTask | undefined {
+    return this.tasks.get(name) ?? this.fromModules.get(name);
+  }
+
+  /** The module file that `name` would load under `root`, or null; never a path outside root. */
+  moduleFileFor(name: string, root: string): { file: string; exportName: string } | null {
+    const segments = name.split('.');
+    if (segments.length < 2 || !segments.slice(0, -1).every((s) => FILE_SEGMENT.test(s))) return null;
+    const realRoot = realpathSync(root);
+    const base = path.join(realRoot, ...segments.slice(0, -1));
+    let resolved: string;
+    try {
+      resolved = require.resolve(base);
+    } catch {
+      return null;
+    }
+    if (!existsSync(resolved)) return null;
+    const real = realpathSync(resolved);
+    if (!isInside(realRoot, real) || real.split(path.sep).includes('node_modules')) return null;
+    return { file: real, exportName: segments[segments.length - 1] };
+  }
+
+  /**
+   * A registered task, else the function exported under `root` (loaded once, then cached).
+   * Throws UnknownTaskError saying how to make the name known.
+   */
+  resolve(name: string, root: string | undefined): RegisteredTask {
+    const known = this.get(name);
+    if (known) return known;
+    const hint = root
+      ? `register it with @Task or registerTask, or export a function "${name.split('.').pop()}" from a module under ${root}`
+      : 'register it with @Task or registerTask (and load that file with --require), or set moduleRoot';
+    const located = root ? this.moduleFileFor(name, root) : null;
+    if (!located) throw new UnknownTaskError(name, hint);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const exported = require(located.file) as Record<string, unknown>;
+    const candidate = exported[located.exportName] ?? (exported.default as Record<string, unknown> | undefined)?.[located.exportName];
+    // Importing the module may itself have registered the name with @Task.
+    const registered = this.get(name);
+    if (registered) return registered;
+    if (typeof candidate !== 'function') throw new UnknownTaskError(name, `${located.file} has no exported function "${located.exportName}"`);
+    const task = { name, handler: candidate as TaskHandler, defaults: {} };
+    this.fromModules.set(name, task);
+    return task;
+  }
+
+  /** True when `name` would resolve, without importing anything. */
+  isKnown(name: string, root: string | undefined): boolean {
+    return this.get(name) !== undefined || (root !== undefined && this.moduleFileFor(name, root) !== null);
+  }
+
+  /** Removes every registration (tests). */
+  clear(): void {
+    this.tasks.clear();
+    this.fromModules.clear();
+  }
+}
+
+/** The process-wide registry that @Task and registerTask write to; each pool thread has its own copy. */
+export const defaultRegistry = new TaskRegistry();
+
+/** Registers a plain function under a dotted name. */
+export function registerTask(name: string, handler: TaskHandler, defaults?: TaskDefaults): RegisteredTask {
+  return defaultRegistry.register(name, handler, defaults);
+}
+
+/** Where @Task records a class's namespace, so callers can name a task by class and method. */
+export const TASK_NAMESPACE = Symbol.for('task-worker.namespace');
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TaskClass = abstract new (...args: any[]) => object;
+
+/** The registered name of `Class.method`; throws when the class was not decorated with @Task. */
+export function taskNameOf(cls: TaskClass, method: string): string {
+  const namespace = (cls as unknown as Record<symbol, string | undefined>)[TASK_NAMESPACE];
+  if (namespace === undefined) {
+    throw new ValidationError(`${cls.name} is not a task class: decorate it with @Task()`);
+  }
+  return `${namespace}.${method}`;
+}

@@ -1,0 +1,215 @@
+// Every SQL statement of the engine except the per-dialect claim. Each write after a claim is
+// fenced on (locked_by, retry_count, status PROGRESS): a worker that lost its lease changes nothing.
+import { QueryTypes, type Transaction } from 'sequelize';
+import type { Sequelize } from 'sequelize-typescript';
+import { Binds } from './binds';
+import { dialectFor } from './dialects';
+import type { ClaimParams, Dialect } from './dialects/dialect';
+import { TASK_COLUMNS, toColumnValues, toRecord, type RawTaskRow } from './rows';
+import type { TaskRecord, TaskStatus } from './types';
+
+/** Rows per INSERT statement: far below every driver's bind-parameter limit. */
+export const INSERT_CHUNK = 1000;
+
+export interface Completion {
+  id: string;
+  attempt: number;
+  result: string;
+  finishedAt: number;
+  duration: number;
+}
+
+export interface Failure {
+  id: string;
+  attempt: number;
+  error: string;
+  finishedAt: number;
+  duration: number;
+  /** When the retry may start; null when no retry is left (FAILED for good). */
+  retryAt: number | null;
+}
+
+export interface StaleTask {
+  id: string;
+  lockedBy: string;
+  attempt: number;
+  maxRetries: number;
+  startedAt: number | null;
+}
+
+export interface ListFilter {
+  status?: TaskStatus;
+  queue?: string;
+  name?: string;
+  limit?: number;
+}
+
+export class TaskStore {
+  private readonly dialect: Dialect;
+
+  constructor(readonly sequelize: Sequelize) {
+    this.dialect = dialectFor(sequelize);
+  }
+
+  private async write(sql: string, binds: Binds, transaction?: Transaction): Promise<number> {
+    const affected = await this.sequelize.query(sql, { bind: binds.values, type: QueryTypes.BULKUPDATE, transaction });
+    return Number(affected);
+  }
+
+  private select(sql: string, binds: Binds, transaction?: Transaction): Promise<RawTaskRow[]> {
+    return this.sequelize.query<RawTaskRow>(sql, { bind: binds.values, type: QueryTypes.SELECT, transaction });
+  }
+
+  /** Inserts records, up to INSERT_CHUNK rows per statement; all in `transaction` when given. */
+  async insert(records: readonly TaskRecord[], transaction?: Transaction): Promise<void> {
+    const run = async (t?: Transaction) => {
+      for (let start = 0; start < records.length; start += INSERT_CHUNK) {
+        const binds = new Binds();
+        const tuples = records.slice(start, start + INSERT_CHUNK).map((r) => `(${binds.list(toColumnValues(r))})`);
+        await this.sequelize.query(`INSERT INTO tw_tasks (${TASK_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
+          { bind: binds.values, type: QueryTypes.INSERT, transaction: t });
+      }
+    };
+    // Several statements must land together or not at all.
+    if (transaction || records.length <= INSERT_CHUNK) await run(transaction);
+    else await this.sequelize.transaction((t) => run(t));
+  }
+
+  async get(id: string, transaction?: Transaction): Promise<TaskRecord | null> {
+    const binds = new Binds();
+    const rows = await this.select(`SELECT * FROM tw_tasks WHERE id = ${binds.add(id)}`, binds, transaction);
+    return rows.length > 0 ? toRecord(rows[0]) : null;
+  }
+
+  async claim(params: ClaimParams): Promise<TaskRecord[]> {
+    const rows = await this.dialect.claim(this.sequelize, params);
+    return rows.map(toRecord);
+  }
+
+  private fence(binds: Binds, workerId: string, id: string, attempt: number): string {
+    return `id = ${binds.add(id)} AND locked_by = ${binds.add(workerId)} AND retry_count = ${binds.add(attempt)} AND status = 'PROGRESS'`;
+  }
+
+  /** Marks tasks COMPLETED; returns the ids this worker still owned (the others were not touched). */
+  async complete(workerId: string, completions: readonly Completion[]): Promise<string[]> {
+    const written: string[] = [];
+    for (const c of completions) {
+      const binds = new Binds();
+      const sql =
+        `UPDATE tw_tasks SET status = 'COMPLETED', result = ${binds.add(c.result)}, error = NULL, ` +
+        `finished_at = ${binds.add(c.finishedAt)}, updated_at = ${binds.add(c.finishedAt)}, duration = ${binds.add(c.duration)}, ` +
+        `run_at = NULL, locked_by = NULL, lease_expires_at = NULL WHERE ${this.fence(binds, workerId, c.id, c.attempt)}`;
+      if ((await this.write(sql, binds)) === 1) written.push(c.id);
+    }
+    return written;
+  }
+
+  /** Marks a task FAILED, retryable at `retryAt` or for good; false when this worker no longer owned it. */
+  async fail(workerId: string, f: Failure): Promise<boolean> {
+    const binds = new Binds();
+    const sql =
+      `UPDATE tw_tasks SET status = 'FAILED', error = ${binds.add(f.error)}, finished_at = ${binds.add(f.finishedAt)}, ` +
+      `updated_at = ${binds.add(f.finishedAt)}, duration = ${binds.add(f.duration)}, run_at = ${binds.add(f.retryAt)}, ` +
+      `locked_by = NULL, lease_expires_at = NULL WHERE ${this.fence(binds, workerId, f.id, f.attempt)}`;
+    return (await this.write(sql, binds)) === 1;
+  }
+
+  /** Extends every lease this worker holds; returns how many it still holds. */
+  async renewLeases(workerId: string, leaseUntil: number, now: number): Promise<number> {
+    const binds = new Binds();
+    return this.write(
+      `UPDATE tw_tasks SET lease_expires_at = ${binds.add(leaseUntil)}, updated_at = ${binds.add(now)} ` +
+        `WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)}`, binds);
+  }
+
+  /** Ids among `ids` that this worker still holds. */
+  async heldBy(workerId: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const binds = new Binds();
+    const rows = await this.sequelize.query<{ id: string }>(
+      `SELECT id FROM tw_tasks WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)} AND id IN (${binds.list(ids)})`,
+      { bind: binds.values, type: QueryTypes.SELECT });
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** PROGRESS tasks whose lease ran out: their worker died or stalled. */
+  async findStale(now: number, limit: number): Promise<StaleTask[]> {
+    const binds = new Binds();
+    const rows = await this.select(
+      `SELECT * FROM tw_tasks WHERE status = 'PROGRESS' AND lease_expires_at < ${binds.add(now)} ` +
+        `ORDER BY lease_expires_at LIMIT ${binds.add(limit)}`, binds);
+    return rows.map(toRecord).map((r) => ({
+      id: r.id, lockedBy: r.lockedBy ?? '', attempt: r.retryCount, maxRetries: r.maxRetries ?? 0, startedAt: r.startedAt,
+    }));
+  }
+
+  /** Fails a stale task on behalf of its lost worker, fenced so a renewed lease is left alone. */
+  async failStale(task: StaleTask, now: number, error: string, retryAt: number | null): Promise<boolean> {
+    const binds = new Binds();
+    const duration = task.startedAt === null ? null : (now - task.startedAt) / 1000;
+    const sql =
+      `UPDATE tw_tasks SET status = 'FAILED', error = ${binds.add(error)}, finished_at = ${binds.add(now)}, ` +
+      `updated_at = ${binds.add(now)}, duration = ${binds.add(duration)}, run_at = ${binds.add(retryAt)}, ` +
+      `locked_by = NULL, lease_expires_at = NULL WHERE ${this.fence(binds, task.lockedBy, task.id, task.attempt)} ` +
+      `AND lease_expires_at < ${binds.add(now)}`;
+    return (await this.write(sql, binds)) === 1;
+  }
+
+  /**
+   * Hands tasks back unrun (shutdown): PENDING again, claimable at once. A retry that is given
+   * back keeps its retry_count, so the attempt it had started still counts.
+   */
+  async giveBack(workerId: string, ids: readonly string[], now: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    const binds = new Binds();
+    return this.write(
+      `UPDATE tw_tasks SET status = 'PENDING', started_at = NULL, locked_by = NULL, lease_expires_at = NULL, ` +
+        `run_at = COALESCE(run_at, ${binds.add(now)}), updated_at = ${binds.add(now)} ` +
+        `WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)} AND id IN (${binds.list(ids)})`, binds);
+  }
+
+  /** Earliest run_at after `now` among tasks waiting to start, for the worker's wake-up timer. */
+  async nextRunAt(now: number, queues: readonly string[]): Promise<number | null> {
+    const binds = new Binds();
+    const queueFilter = queues.length > 0 ? ` AND queue IN (${binds.list(queues)})` : '';
+    const rows = await this.sequelize.query<{ next: number | string | null }>(
+      `SELECT MIN(run_at) AS next FROM tw_tasks WHERE status IN ('PENDING', 'FAILED') AND run_at > ${binds.add(now)}${queueFilter}`,
+      { bind: binds.values, type: QueryTypes.SELECT });
+    const next = rows[0]?.next;
+    return next === null || next === undefined ? null : Number(next);
+  }
+
+  async list(filter: ListFilter = {}): Promise<TaskRecord[]> {
+    const binds = new Binds();
+    const where: string[] = [];
+    if (filter.status) where.push(`status = ${binds.add(filter.status)}`);
+    if (filter.queue) where.push(`queue = ${binds.add(filter.queue)}`);
+    if (filter.name) where.push(`name = ${binds.add(filter.name)}`);
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')} ` : '';
+    const rows = await this.select(
+      `SELECT * FROM tw_tasks ${clause}ORDER BY created_at DESC, id DESC LIMIT ${binds.add(filter.limit ?? 50)}`, binds);
+    return rows.map(toRecord);
+  }
+
+  /** Database-only lock for cluster-wide single actors when Redis is absent: a lease row per name. */
+  async tryLock(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    const binds = new Binds();
+    const taken = await this.write(
+      `UPDATE tw_locks SET owner = ${binds.add(owner)}, expires_at = ${binds.add(now + ttlMs)} ` +
+        `WHERE name = ${binds.add(name)} AND (expires_at < ${binds.add(now)} OR owner = $1)`, binds);
+    if (taken === 1) return true;
+    try {
+      const insert = new Binds();
+      await this.sequelize.query(`INSERT INTO tw_locks (name, owner, expires_at) VALUES (${insert.list([name, owner, now + ttlMs])})`,
+        { bind: insert.values, type: QueryTypes.INSERT });
+      return true;
+    } catch {
+      return false; // someone else holds it (duplicate key)
+    }
+  }
+
+  async unlock(name: string, owner: string): Promise<void> {
+    const binds = new Binds();
+    await this.write(`DELETE FROM tw_locks WHERE name = ${binds.add(name)} AND owner = ${binds.add(owner)}`, binds);
+  }
+}

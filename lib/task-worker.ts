@@ -1,0 +1,134 @@
+// TaskWorker: one object that owns the connections (database, Redis), the client and the workers
+// of a process. Apps create one, use its client methods, and start workers from it.
+import type { Sequelize } from 'sequelize-typescript';
+import { TaskClient, type WaitOptions } from './client';
+import { redactUrl, resolveConfig, type ResolvedConfig, type TaskWorkerOptions } from './config';
+import { dialectOf, openDatabase } from './db';
+import { ConfigError } from './errors';
+import { ClusterLocks } from './locks';
+import { createLogger, type Logger } from './logger';
+import { migrate, pendingMigrations } from './migrate';
+import { DatabaseTask } from './model';
+import { loadTaskModules } from './modules';
+import { CombinedNotifier } from './notifier/combined-notifier';
+import { MemoryNotifier } from './notifier/memory-notifier';
+import type { Notifier } from './notifier/notifier';
+import { RedisNotifier } from './notifier/redis-notifier';
+import { InlinePool } from './pool/inline-pool';
+import type { TaskPool } from './pool/pool';
+import { ThreadPool } from './pool/thread-pool';
+import { RedisConnection } from './redis';
+import { defaultRegistry, type TaskRegistry } from './registry';
+import { TaskStore } from './store';
+import type { CreateTaskOptions, TaskSpec } from './types';
+import { newWorkerId, Worker } from './worker';
+
+export interface TaskWorkerInit extends TaskWorkerOptions {
+  /** Use the app's Sequelize instance instead of opening one from databaseUrl (DatabaseTask is added to it). */
+  sequelize?: Sequelize;
+  /** Registry of handlers; default: the process-wide one that @Task fills. */
+  registry?: TaskRegistry;
+  /** A pino logger; default: one at config.logLevel. */
+  logger?: Logger;
+}
+
+export class TaskWorker {
+  readonly config: ResolvedConfig;
+  readonly sequelize: Sequelize;
+  readonly store: TaskStore;
+  readonly registry: TaskRegistry;
+  readonly logger: Logger;
+  readonly notifier: Notifier;
+  readonly client: TaskClient;
+  private readonly redis: RedisConnection | undefined;
+  private readonly ownsSequelize: boolean;
+  private readonly workers = new Set<Worker>();
+
+  constructor(init: TaskWorkerInit = {}, env: NodeJS.ProcessEnv = process.env) {
+    const { sequelize, registry, logger, ...options } = init;
+    this.config = resolveConfig(options, env);
+    this.logger = logger ?? createLogger(this.config.logLevel);
+    this.registry = registry ?? defaultRegistry;
+    this.ownsSequelize = sequelize === undefined;
+    if (sequelize) {
+      dialectOf(sequelize);
+      sequelize.addModels([DatabaseTask]);
+      this.sequelize = sequelize;
+    } else {
+      this.sequelize = openDatabase(this.config.databaseUrl);
+    }
+    this.store = new TaskStore(this.sequelize);
+    const memory = new MemoryNotifier();
+    if (this.config.redisUrl) {
+      const settings = { url: this.config.redisUrl, password: this.config.redisPassword };
+      this.redis = new RedisConnection(settings, 'publisher', this.logger);
+      this.notifier = new CombinedNotifier([memory, new RedisNotifier(settings, this.config.channelPrefix, this.logger, this.redis)]);
+    } else {
+      this.notifier = memory;
+    }
+    this.client = new TaskClient(this.store, this.notifier, this.registry, this.config);
+  }
+
+  /** Applies pending schema migrations; returns the names applied. */
+  migrate(): Promise<string[]> {
+    return migrate(this.sequelize);
+  }
+
+  pendingMigrations(): Promise<string[]> {
+    return pendingMigrations(this.sequelize);
+  }
+
+  createTask(name: string, options?: CreateTaskOptions): Promise<DatabaseTask> {
+    return this.client.createTask(name, options);
+  }
+
+  createTasks(specs: readonly TaskSpec[], options?: Parameters<TaskClient['createTasks']>[1]): Promise<DatabaseTask[]> {
+    return this.client.createTasks(specs, options);
+  }
+
+  getTask(id: string): Promise<DatabaseTask | null> {
+    return this.client.getTask(id);
+  }
+
+  waitForCompletion(id: string, options?: WaitOptions): Promise<DatabaseTask | null> {
+    return this.client.waitForCompletion(id, options);
+  }
+
+  private createPool(): TaskPool {
+    const { config } = this;
+    if (config.pool === 'inline') {
+      return new InlinePool(this.registry, config.moduleRoot, () => loadTaskModules(config.modules));
+    }
+    if (config.modules.length === 0 && config.moduleRoot === undefined) {
+      throw new ConfigError("pool 'thread' runs tasks in threads that must load your task files: pass modules " +
+        "(tw-worker --require ./dist/tasks.js) or moduleRoot, or choose pool: 'inline'");
+    }
+    return new ThreadPool({ size: config.concurrency, modules: config.modules, moduleRoot: config.moduleRoot,
+      memoryLimitMb: config.threadMemoryLimitMb },
+    (error) => this.logger.error({ err: error.message }, 'a pool thread could not be replaced; running with one slot less'));
+  }
+
+  /** A worker with this instance's config; call start() on it. */
+  createWorker(): Worker {
+    const locks = new ClusterLocks(this.store, newWorkerId(), this.config.channelPrefix, this.redis);
+    const worker = new Worker({ config: this.config, store: this.store, notifier: this.notifier, locks, pool: this.createPool(), logger: this.logger });
+    this.workers.add(worker);
+    return worker;
+  }
+
+  /** Creates and starts a worker. */
+  async startWorker(): Promise<Worker> {
+    const worker = this.createWorker();
+    this.logger.debug({ database: redactUrl(this.config.databaseUrl) }, 'starting worker');
+    await worker.start();
+    return worker;
+  }
+
+  /** Stops this instance's workers gracefully, then closes Redis and (if opened here) the database. */
+  async close(): Promise<void> {
+    await Promise.all([...this.workers].map((w) => w.stop()));
+    await this.notifier.close();
+    await this.redis?.close();
+    if (this.ownsSequelize) await this.sequelize.close();
+  }
+}

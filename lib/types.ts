@@ -1,0 +1,82 @@
+// Plain types shared by every layer: statuses, the task record as the engine sees it,
+// and the options a caller passes when creating a task.
+import type { Transaction } from 'sequelize';
+
+/** The four statuses of the seed, stored as these exact strings. */
+export const TaskStatus = {
+  PENDING: 'PENDING',
+  PROGRESS: 'PROGRESS',
+  COMPLETED: 'COMPLETED',
+  FAILED: 'FAILED',
+} as const;
+export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * A task row as the engine reads it: plain values, no ORM instance (the hot path builds none).
+ * Times are epoch milliseconds; `runAt` null means the task is never claimable again.
+ */
+export interface TaskRecord {
+  id: string;
+  name: string;
+  args: JsonValue[];
+  kwargs: JsonObject;
+  timeout: number;
+  status: TaskStatus;
+  result: string | null;
+  error: string | null;
+  retryCount: number;
+  maxRetries: number | null;
+  queue: string;
+  priority: number;
+  runAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  duration: number | null;
+  lockedBy: string | null;
+  leaseExpiresAt: number | null;
+}
+
+/** Options of createTask; every key is optional. */
+export interface CreateTaskOptions {
+  /** Positional arguments, a JSON array. Default []. */
+  args?: unknown[];
+  /** Keyword arguments, a JSON object passed as the handler's last argument when not empty. Default {}. */
+  kwargs?: Record<string, unknown>;
+  /** Seconds before the task is stopped and marked FAILED. Default: the handler's default, else 300. */
+  timeout?: number;
+  /** Queue name; workers started with --queue only take their queues. Default 'default'. */
+  queue?: string;
+  /** Lower runs first (like graphile-worker). Integer, default 0. */
+  priority?: number;
+  /** Earliest start. Exclusive with `delay`. */
+  runAt?: Date;
+  /** Seconds from now before the task may start. Exclusive with `runAt`. */
+  delay?: number;
+  /** Retries after the first attempt; default: the handler's default, else the worker's --retry. */
+  maxRetries?: number;
+  /** Write the row inside the caller's Sequelize transaction; the wake-up is published after commit. */
+  transaction?: Transaction;
+}
+
+/** A task to insert with createTasks. */
+export interface TaskSpec extends Omit<CreateTaskOptions, 'transaction'> {
+  name: string;
+}
+
+/** Per-task defaults a handler can declare at registration. */
+export interface TaskDefaults {
+  timeout?: number;
+  maxRetries?: number;
+  queue?: string;
+  priority?: number;
+}
+
+/** The outcome of running one task; the executor returns it and never writes the database. */
+export type TaskOutcome =
+  | { ok: true; result: string }
+  | { ok: false; error: string; kind: 'error' | 'timeout' | 'crash' };
