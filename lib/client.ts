@@ -9,7 +9,6 @@ import type { DatabaseTask } from './model';
 import type { Notifier } from './notifier/notifier';
 import { assertTaskName, type TaskRegistry } from './registry';
 import { toModel } from './rows';
-import { delay } from './sleeper';
 import type { TaskStore } from './store';
 import type { CreateTaskOptions, JsonObject, JsonValue, TaskRecord, TaskSpec } from './types';
 import { checkMaxRetries, checkPriority, checkQueue, checkTimeout } from './validate';
@@ -157,9 +156,13 @@ export class TaskClient {
         const left = deadline - Date.now();
         if (left <= 0) return null;
         if (signalled) continue;
+        // A referenced timer: a script awaiting its task must not exit early.
         await new Promise<void>((resolve) => {
-          wake = resolve;
-          void delay(Math.min(left, this.config.pollIntervalMs)).then(resolve);
+          const timer = setTimeout(resolve, Math.min(left, this.config.pollIntervalMs));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
         });
       }
     } finally {
