@@ -132,6 +132,15 @@ export class TaskStore {
     return new Set(rows.map((r) => r.id));
   }
 
+  /** Every task this worker holds in PROGRESS: finds claims whose reply never reached it. */
+  async leasedBy(workerId: string): Promise<string[]> {
+    const binds = new Binds();
+    const rows = await this.sequelize.query<{ id: string }>(
+      `SELECT id FROM tw_tasks WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)}`,
+      { bind: binds.values, type: QueryTypes.SELECT });
+    return rows.map((r) => r.id);
+  }
+
   /** PROGRESS tasks whose lease ran out: their worker died or stalled. */
   async findStale(now: number, limit: number): Promise<StaleTask[]> {
     const binds = new Binds();
