@@ -1,11 +1,13 @@
 // Every SQL statement of the engine except the per-dialect claim. Each write after a claim is
 // fenced on (locked_by, retry_count, status PROGRESS): a worker that lost its lease changes nothing.
-import { QueryTypes, type Transaction } from 'sequelize';
+import type { Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import { Binds } from './binds';
 import { dialectFor } from './dialects';
 import type { ClaimParams, Dialect } from './dialects/dialect';
 import { TASK_COLUMNS, toColumnValues, toRecord, type RawTaskRow } from './rows';
+import { runnerFor } from './sql';
+import type { SqlRunner } from './sql/runner';
 import type { TaskRecord, TaskStatus } from './types';
 
 /** Rows per INSERT statement: far below every driver's bind-parameter limit. */
@@ -46,18 +48,19 @@ export interface ListFilter {
 
 export class TaskStore {
   private readonly dialect: Dialect;
+  readonly runner: SqlRunner;
 
   constructor(readonly sequelize: Sequelize) {
     this.dialect = dialectFor(sequelize);
+    this.runner = runnerFor(sequelize);
   }
 
-  private async write(sql: string, binds: Binds, transaction?: Transaction): Promise<number> {
-    const affected = await this.sequelize.query(sql, { bind: binds.values, type: QueryTypes.BULKUPDATE, transaction });
-    return Number(affected);
+  private write(sql: string, binds: Binds, transaction?: Transaction, prepare = false): Promise<number> {
+    return this.runner.execute(sql, binds.values, { transaction, prepare });
   }
 
-  private select(sql: string, binds: Binds, transaction?: Transaction): Promise<RawTaskRow[]> {
-    return this.sequelize.query<RawTaskRow>(sql, { bind: binds.values, type: QueryTypes.SELECT, transaction });
+  private select(sql: string, binds: Binds, transaction?: Transaction, prepare = false): Promise<RawTaskRow[]> {
+    return this.runner.rows<RawTaskRow>(sql, binds.values, { transaction, prepare });
   }
 
   /** Inserts records, up to INSERT_CHUNK rows per statement; all in `transaction` when given. */
@@ -66,23 +69,23 @@ export class TaskStore {
       for (let start = 0; start < records.length; start += INSERT_CHUNK) {
         const binds = new Binds();
         const tuples = records.slice(start, start + INSERT_CHUNK).map((r) => `(${binds.list(toColumnValues(r))})`);
-        await this.sequelize.query(`INSERT INTO tw_tasks (${TASK_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
-          { bind: binds.values, type: QueryTypes.INSERT, transaction: t });
+        await this.runner.execute(`INSERT INTO tw_tasks (${TASK_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, binds.values,
+          { transaction: t, prepare: tuples.length === 1 });
       }
     };
     // Several statements must land together or not at all.
     if (transaction || records.length <= INSERT_CHUNK) await run(transaction);
-    else await this.sequelize.transaction((t) => run(t));
+    else await this.runner.transaction((t) => run(t));
   }
 
   async get(id: string, transaction?: Transaction): Promise<TaskRecord | null> {
     const binds = new Binds();
-    const rows = await this.select(`SELECT * FROM tw_tasks WHERE id = ${binds.add(id)}`, binds, transaction);
+    const rows = await this.select(`SELECT * FROM tw_tasks WHERE id = ${binds.add(id)}`, binds, transaction, true);
     return rows.length > 0 ? toRecord(rows[0]) : null;
   }
 
   async claim(params: ClaimParams): Promise<TaskRecord[]> {
-    const rows = await this.dialect.claim(this.sequelize, params);
+    const rows = await this.dialect.claim(this.runner, params);
     return rows.map(toRecord);
   }
 
@@ -99,7 +102,7 @@ export class TaskStore {
         `UPDATE tw_tasks SET status = 'COMPLETED', result = ${binds.add(c.result)}, error = NULL, ` +
         `finished_at = ${binds.add(c.finishedAt)}, updated_at = ${binds.add(c.finishedAt)}, duration = ${binds.add(c.duration)}, ` +
         `run_at = NULL, locked_by = NULL, lease_expires_at = NULL WHERE ${this.fence(binds, workerId, c.id, c.attempt)}`;
-      if ((await this.write(sql, binds)) === 1) written.push(c.id);
+      if ((await this.write(sql, binds, undefined, true)) === 1) written.push(c.id);
     }
     return written;
   }
@@ -111,7 +114,7 @@ export class TaskStore {
       `UPDATE tw_tasks SET status = 'FAILED', error = ${binds.add(f.error)}, finished_at = ${binds.add(f.finishedAt)}, ` +
       `updated_at = ${binds.add(f.finishedAt)}, duration = ${binds.add(f.duration)}, run_at = ${binds.add(f.retryAt)}, ` +
       `locked_by = NULL, lease_expires_at = NULL WHERE ${this.fence(binds, workerId, f.id, f.attempt)}`;
-    return (await this.write(sql, binds)) === 1;
+    return (await this.write(sql, binds, undefined, true)) === 1;
   }
 
   /** Extends every lease this worker holds; returns how many it still holds. */
@@ -119,25 +122,23 @@ export class TaskStore {
     const binds = new Binds();
     return this.write(
       `UPDATE tw_tasks SET lease_expires_at = ${binds.add(leaseUntil)}, updated_at = ${binds.add(now)} ` +
-        `WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)}`, binds);
+        `WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)}`, binds, undefined, true);
   }
 
   /** Ids among `ids` that this worker still holds. */
   async heldBy(workerId: string, ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const binds = new Binds();
-    const rows = await this.sequelize.query<{ id: string }>(
-      `SELECT id FROM tw_tasks WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)} AND id IN (${binds.list(ids)})`,
-      { bind: binds.values, type: QueryTypes.SELECT });
+    const rows = await this.runner.rows<{ id: string }>(
+      `SELECT id FROM tw_tasks WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)} AND id IN (${binds.list(ids)})`, binds.values);
     return new Set(rows.map((r) => r.id));
   }
 
   /** Every task this worker holds in PROGRESS: finds claims whose reply never reached it. */
   async leasedBy(workerId: string): Promise<string[]> {
     const binds = new Binds();
-    const rows = await this.sequelize.query<{ id: string }>(
-      `SELECT id FROM tw_tasks WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)}`,
-      { bind: binds.values, type: QueryTypes.SELECT });
+    const rows = await this.runner.rows<{ id: string }>(
+      `SELECT id FROM tw_tasks WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)}`, binds.values);
     return rows.map((r) => r.id);
   }
 
@@ -181,9 +182,8 @@ export class TaskStore {
   async nextRunAt(now: number, queues: readonly string[]): Promise<number | null> {
     const binds = new Binds();
     const queueFilter = queues.length > 0 ? ` AND queue IN (${binds.list(queues)})` : '';
-    const rows = await this.sequelize.query<{ next: number | string | null }>(
-      `SELECT MIN(run_at) AS next FROM tw_tasks WHERE status IN ('PENDING', 'FAILED') AND run_at > ${binds.add(now)}${queueFilter}`,
-      { bind: binds.values, type: QueryTypes.SELECT });
+    const rows = await this.runner.rows<{ next: number | string | null }>(
+      `SELECT MIN(run_at) AS next FROM tw_tasks WHERE status IN ('PENDING', 'FAILED') AND run_at > ${binds.add(now)}${queueFilter}`, binds.values);
     const next = rows[0]?.next;
     return next === null || next === undefined ? null : Number(next);
   }
@@ -209,8 +209,7 @@ export class TaskStore {
     if (taken === 1) return true;
     try {
       const insert = new Binds();
-      await this.sequelize.query(`INSERT INTO tw_locks (name, owner, expires_at) VALUES (${insert.list([name, owner, now + ttlMs])})`,
-        { bind: insert.values, type: QueryTypes.INSERT });
+      await this.runner.execute(`INSERT INTO tw_locks (name, owner, expires_at) VALUES (${insert.list([name, owner, now + ttlMs])})`, insert.values);
       return true;
     } catch {
       return false; // someone else holds it (duplicate key)

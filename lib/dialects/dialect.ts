@@ -1,7 +1,7 @@
 // What differs between databases: only the claim. Everything else in the store is portable SQL.
-import type { Sequelize } from 'sequelize-typescript';
 import { Binds } from '../binds';
 import type { RawTaskRow } from '../rows';
+import type { SqlRunner } from '../sql/runner';
 
 export interface ClaimParams {
   /** PENDING tasks, or FAILED tasks whose retry time has come. */
@@ -18,7 +18,7 @@ export interface ClaimParams {
 
 export interface Dialect {
   /** Atomically moves up to `limit` ready tasks to PROGRESS for this worker and returns them. */
-  claim(db: Sequelize, params: ClaimParams): Promise<RawTaskRow[]>;
+  claim(runner: SqlRunner, params: ClaimParams): Promise<RawTaskRow[]>;
 }
 
 /** The candidate filter and order, identical on every dialect so the claim indexes serve it. */

@@ -1,24 +1,22 @@
 // MariaDB/MySQL claim: SELECT ... FOR UPDATE SKIP LOCKED then UPDATE in one READ COMMITTED
 // transaction (no gap locks against inserts). MariaDB has no UPDATE ... RETURNING, so the
 // returned rows are the selected ones with the claim's changes applied.
-import { QueryTypes, Transaction } from 'sequelize';
 import { Binds } from '../binds';
 import type { RawTaskRow } from '../rows';
 import { CLAIM_ORDER, claimAssignments, readyFilter, type Dialect } from './dialect';
 
 export const mariadbDialect: Dialect = {
-  async claim(db, params) {
-    return db.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED }, async (transaction) => {
+  async claim(runner, params) {
+    return runner.transaction(async (transaction) => {
       const selectBinds = new Binds();
-      const rows = await db.query<RawTaskRow>(
+      const rows = await runner.rows<RawTaskRow>(
         `SELECT * FROM tw_tasks WHERE ${readyFilter(params, selectBinds)} ${CLAIM_ORDER} ` +
           `LIMIT ${selectBinds.add(params.limit)} FOR UPDATE SKIP LOCKED`,
-        { bind: selectBinds.values, type: QueryTypes.SELECT, transaction });
+        selectBinds.values, { transaction, prepare: true });
       if (rows.length === 0) return rows;
       const binds = new Binds();
       const set = claimAssignments(params, binds);
-      await db.query(`UPDATE tw_tasks SET ${set} WHERE id IN (${binds.list(rows.map((r) => r.id))})`,
-        { bind: binds.values, type: QueryTypes.BULKUPDATE, transaction });
+      await runner.execute(`UPDATE tw_tasks SET ${set} WHERE id IN (${binds.list(rows.map((r) => r.id))})`, binds.values, { transaction });
       const retryIncrement = params.from === 'FAILED' ? 1 : 0;
       return rows.map((row) => ({
         ...row,

@@ -1,0 +1,34 @@
+// A thin statement runner over each driver's own connection, used by the store's hot path: no ORM
+// instances, positional parameters (SQLite's named-parameter lookup is quadratic in their
+// number), prepared statements where the driver keeps them. Statements are written with $1..$n.
+import type { Transaction } from 'sequelize';
+
+export interface RunOptions {
+  transaction?: Transaction;
+  /** Fixed-shape statement worth preparing once per connection (PostgreSQL names it). */
+  prepare?: boolean;
+}
+
+export interface SqlRunner {
+  /** Rows of a SELECT or of a statement with RETURNING. */
+  rows<T>(sql: string, params: readonly unknown[], options?: RunOptions): Promise<T[]>;
+  /** Number of rows an INSERT/UPDATE/DELETE changed. */
+  execute(sql: string, params: readonly unknown[], options?: RunOptions): Promise<number>;
+  /** Runs `fn` in a READ COMMITTED transaction on one connection. */
+  transaction<T>(fn: (transaction: Transaction) => Promise<T>): Promise<T>;
+}
+
+/** The driver connection Sequelize holds for a transaction. */
+export function connectionOf<C>(transaction: Transaction): C {
+  return (transaction as unknown as { connection: C }).connection;
+}
+
+/** $n placeholders to '?' with the values reordered by occurrence (a $n may repeat). */
+export function toQuestionMarks(sql: string, params: readonly unknown[]): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
+    values.push(params[Number(n) - 1]);
+    return '?';
+  });
+  return { text, values };
+}

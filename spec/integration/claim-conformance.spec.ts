@@ -1,0 +1,157 @@
+// The claim conformance suite, run on every database: order, readiness, queues, atomicity under
+// concurrent claimers, fencing of later writes, and the claim staying an index scan.
+import { expect } from 'chai';
+import { QueryTypes } from 'sequelize';
+import type { TaskWorker } from '../../lib/index';
+import type { ClaimParams } from '../../lib/dialects/dialect';
+import { ALL_DIALECTS } from '../support/services';
+import { clearTasks, openSuite } from '../support/harness';
+
+for (const dialect of ALL_DIALECTS) {
+  describe(`claim conformance [${dialect}]`, function () {
+    let tw: TaskWorker;
+    const base = (overrides: Partial<ClaimParams> = {}): ClaimParams => ({
+      from: 'PENDING', limit: 10, now: Date.now(), workerId: 'w1', leaseUntil: Date.now() + 30_000,
+      defaultMaxRetries: 2, queues: [], ...overrides,
+    });
+
+    before(async function () {
+      tw = await openSuite(this, dialect, 'claim');
+    });
+    after(async () => tw?.close());
+    beforeEach(async () => clearTasks(tw));
+
+    it('migrating again is a no-op', async () => {
+      expect(await tw.migrate()).to.deep.equal([]);
+      expect(await tw.pendingMigrations()).to.deep.equal([]);
+    });
+
+    it('takes ready PENDING tasks by priority, then run_at, then creation', async () => {
+      const now = Date.now();
+      const low = await tw.createTask('t.low', { priority: 5 });
+      const first = await tw.createTask('t.first', { runAt: new Date(now - 5000) });
+      const second = await tw.createTask('t.second');
+      const third = await tw.createTask('t.third');
+      const urgent = await tw.createTask('t.urgent', { priority: -1 });
+      const claimed = await tw.store.claim(base({ now: Date.now() + 1 }));
+      const sorted = claimed.sort((a, b) => a.priority - b.priority || (a.runAt! - b.runAt!) || (a.id < b.id ? -1 : 1));
+      expect(sorted.map((t) => t.id)).to.deep.equal([urgent.id, first.id, second.id, third.id, low.id]);
+      for (const t of claimed) {
+        expect(t.status).to.equal('PROGRESS');
+        expect(t.lockedBy).to.equal('w1');
+        expect(t.startedAt).to.be.a('number');
+        expect(t.maxRetries).to.equal(2); // the worker's --retry, written at claim
+      }
+    });
+
+    it('claims no more than the free slots and leaves future tasks waiting', async () => {
+      await tw.createTasks(Array.from({ length: 5 }, () => ({ name: 't.now' })));
+      const later = await tw.createTask('t.later', { delay: 3600 });
+      const claimed = await tw.store.claim(base({ limit: 3, now: Date.now() + 1 }));
+      expect(claimed).to.have.length(3);
+      const rest = await tw.store.claim(base({ limit: 10, now: Date.now() + 1 }));
+      expect(rest).to.have.length(2);
+      expect(rest.map((t) => t.id)).to.not.include(later.id);
+      expect((await tw.getTask(later.id))!.status).to.equal('PENDING');
+      const whenDue = await tw.store.claim(base({ now: Date.now() + 3_601_000 }));
+      expect(whenDue.map((t) => t.id)).to.deep.equal([later.id]);
+    });
+
+    it('takes only the given queues', async () => {
+      const email = await tw.createTask('t.mail', { queue: 'emails' });
+      await tw.createTask('t.report', { queue: 'reports' });
+      const claimed = await tw.store.claim(base({ queues: ['emails', 'other'], now: Date.now() + 1 }));
+      expect(claimed.map((t) => t.id)).to.deep.equal([email.id]);
+    });
+
+    it('takes a retryable FAILED task once its retry time has come, counting the retry', async () => {
+      const task = await tw.createTask('t.flaky', { maxRetries: 1 });
+      const [claimed] = await tw.store.claim(base({ now: Date.now() + 1 }));
+      const failedAt = Date.now();
+      expect(await tw.store.fail('w1', { id: task.id, attempt: 0, error: 'Error: boom', finishedAt: failedAt, duration: 0.1, retryAt: failedAt + 5000 })).to.equal(true);
+      expect(await tw.store.claim(base({ from: 'FAILED', now: failedAt + 10 }))).to.have.length(0);
+      const [retry] = await tw.store.claim(base({ from: 'FAILED', now: failedAt + 5001, workerId: 'w2' }));
+      expect(retry.id).to.equal(claimed.id);
+      expect(retry.retryCount).to.equal(1);
+      expect(retry.lockedBy).to.equal('w2');
+      expect(retry.error).to.equal('Error: boom'); // the last error stays visible while the retry runs
+    });
+
+    it('never takes a FAILED task with no retry left', async () => {
+      const task = await tw.createTask('t.dead');
+      await tw.store.claim(base({ now: Date.now() + 1 }));
+      await tw.store.fail('w1', { id: task.id, attempt: 0, error: 'x', finishedAt: Date.now(), duration: 0, retryAt: null });
+      expect(await tw.store.claim(base({ from: 'FAILED', now: Date.now() + 10 ** 9 }))).to.have.length(0);
+    });
+
+    it('gives each task to exactly one of many concurrent claimers', async () => {
+      await tw.createTasks(Array.from({ length: 300 }, (_, i) => ({ name: 't.race', args: [i] })));
+      const seen: string[] = [];
+      const claimer = async (worker: string) => {
+        for (;;) {
+          const got = await tw.store.claim(base({ workerId: worker, limit: 7, now: Date.now() + 1 }));
+          if (got.length === 0) return;
+          seen.push(...got.map((t) => t.id));
+        }
+      };
+      await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map(claimer));
+      expect(seen).to.have.length(300);
+      expect(new Set(seen).size).to.equal(300);
+    });
+
+    it('fences writes: a worker that no longer holds the task changes nothing', async () => {
+      const task = await tw.createTask('t.fenced');
+      await tw.store.claim(base({ now: Date.now() + 1 }));
+      const done = { id: task.id, attempt: 0, result: '1', finishedAt: Date.now(), duration: 0 };
+      expect(await tw.store.complete('intruder', [done])).to.deep.equal([]);
+      expect(await tw.store.complete('w1', [{ ...done, attempt: 1 }])).to.deep.equal([]);
+      expect(await tw.store.fail('intruder', { ...done, error: 'x', retryAt: null })).to.equal(false);
+      expect((await tw.getTask(task.id))!.status).to.equal('PROGRESS');
+      expect(await tw.store.complete('w1', [done])).to.deep.equal([task.id]);
+      const row = (await tw.getTask(task.id))!;
+      expect(row.status).to.equal('COMPLETED');
+      expect(row.lockedBy).to.equal(null);
+      expect(await tw.store.complete('w1', [done])).to.deep.equal([]); // no second completion
+    });
+
+    it('renews only its own leases and gives tasks back as PENDING', async () => {
+      await tw.createTasks([{ name: 't.a' }, { name: 't.b' }]);
+      const mine = await tw.store.claim(base({ limit: 1, now: Date.now() + 1 }));
+      await tw.store.claim(base({ limit: 1, workerId: 'w2', now: Date.now() + 1 }));
+      expect(await tw.store.renewLeases('w1', Date.now() + 60_000, Date.now())).to.equal(1);
+      expect(await tw.store.giveBack('w1', mine.map((t) => t.id), Date.now())).to.equal(1);
+      const back = (await tw.getTask(mine[0].id))!;
+      expect(back.status).to.equal('PENDING');
+      expect(back.lockedBy).to.equal(null);
+      expect(back.startedAt).to.equal(null);
+    });
+
+    it('keeps the claim an index scan over a large finished history', async function () {
+      this.timeout(120_000);
+      const finished = Array.from({ length: 20_000 }, (_, i) => ({ name: 't.history', args: [i] }));
+      await tw.createTasks(finished);
+      await tw.sequelize.query("UPDATE tw_tasks SET status = 'COMPLETED', run_at = NULL");
+      await tw.createTasks(Array.from({ length: 10 }, () => ({ name: 't.ready' })));
+      const sql = 'SELECT id FROM tw_tasks WHERE status = \'PENDING\' AND run_at <= 99999999999999 ORDER BY priority, run_at, id LIMIT 4';
+      let plan: string;
+      if (dialect === 'postgres') {
+        await tw.sequelize.query('ANALYZE tw_tasks');
+        const rows = await tw.sequelize.query<Record<string, string>>(`EXPLAIN ${sql}`, { type: QueryTypes.SELECT });
+        plan = rows.map((r) => Object.values(r)[0]).join('\n');
+        expect(plan).to.match(/Index (Only )?Scan using tw_tasks_claim/);
+        expect(plan).to.not.match(/Seq Scan/);
+      } else if (dialect === 'mariadb') {
+        await tw.sequelize.query('ANALYZE TABLE tw_tasks');
+        const rows = await tw.sequelize.query<{ key: string; type: string }>(`EXPLAIN ${sql}`, { type: QueryTypes.SELECT });
+        plan = JSON.stringify(rows);
+        expect(rows[0].key).to.equal('tw_tasks_claim');
+        expect(rows[0].type).to.not.equal('ALL');
+      } else {
+        const rows = await tw.sequelize.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, { type: QueryTypes.SELECT });
+        plan = rows.map((r) => r.detail).join('\n');
+        expect(plan).to.match(/USING (COVERING )?INDEX tw_tasks_claim/);
+        expect(plan).to.not.match(/USE TEMP B-TREE/);
+      }
+    });
+  });
+}
