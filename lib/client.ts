@@ -7,15 +7,26 @@ import { newTaskId, isTaskId } from './ids';
 import { findNonJson, isPlainObject } from './json';
 import type { DatabaseTask } from './model';
 import type { Notifier } from './notifier/notifier';
-import { assertTaskName, type TaskRegistry } from './registry';
+import { assertTaskName, type TaskClass, type TaskRegistry } from './registry';
 import { toModel } from './rows';
 import type { TaskStore } from './store';
 import type { CreateTaskOptions, JsonObject, JsonValue, TaskRecord, TaskSpec } from './types';
+import { resolveTypedCall, type TaskArgs, type TaskMethodName, type TypedCreateOptions } from './typed-tasks';
 import { checkMaxRetries, checkPriority, checkQueue, checkTimeout } from './validate';
 
 export interface WaitOptions {
   /** Seconds to wait before giving up with null. Default 300, as in the seed. */
   timeout?: number;
+}
+
+/**
+ * The transaction whose commit makes the row visible. Sequelize runs a savepoint's afterCommit
+ * hooks when the savepoint is released, while the outer transaction may still roll back.
+ */
+function outermost(transaction: Transaction): Transaction {
+  let root = transaction;
+  for (let parent = (root as { parent?: Transaction }).parent; parent; parent = (root as { parent?: Transaction }).parent) root = parent;
+  return root;
 }
 
 const CREATE_KEYS = new Set(['args', 'kwargs', 'timeout', 'queue', 'priority', 'runAt', 'delay', 'maxRetries', 'transaction']);
@@ -94,12 +105,21 @@ export class TaskClient {
         this.notifier.publish('created', { id: r.id, queue: r.queue, runAt: r.runAt });
       }
     };
-    if (transaction) transaction.afterCommit(publish);
+    if (transaction) outermost(transaction).afterCommit(publish);
     else publish();
   }
 
   /** Saves a PENDING task and wakes a worker; returns the saved row. */
-  async createTask(name: string, options: CreateTaskOptions = {}): Promise<DatabaseTask> {
+  createTask(name: string, options?: CreateTaskOptions): Promise<DatabaseTask>;
+  /**
+   * The same, naming the task by its @Task class and method: tsc checks `args` against the
+   * handler's signature, e.g. `createTask(AppTasks, 'multiply', [2, 3], { queue: 'math' })`.
+   */
+  createTask<C extends TaskClass, M extends TaskMethodName<C>>(cls: C, method: M, args: TaskArgs<C, M>, options?: TypedCreateOptions): Promise<DatabaseTask>;
+  async createTask(target: string | TaskClass, second?: unknown, args?: unknown, typedOptions?: TypedCreateOptions): Promise<DatabaseTask> {
+    const { name, options } = typeof target === 'function'
+      ? resolveTypedCall(target, second as string, args, typedOptions)
+      : { name: target, options: (second ?? {}) as CreateTaskOptions };
     const record = this.buildRecord(name, options ?? {}, Date.now(), `createTask("${String(name)}")`);
     await this.store.insert([record], options?.transaction);
     this.announce([record], options?.transaction);

@@ -13,3 +13,4 @@ export {
   TaskWorkerError, ValidationError, UnknownTaskError, DuplicateTaskError, ConfigError, TaskTimeoutError,
 } from './errors';
 export { Task, TaskOptions, type TaskClassOptions } from '../decorators/task';
+export { taskCall, type TaskMethodName, type TaskArgs, type TaskResult, type TypedCreateOptions } from './typed-tasks';

@@ -18,9 +18,10 @@ import { InlinePool } from './pool/inline-pool';
 import type { TaskPool } from './pool/pool';
 import { ThreadPool } from './pool/thread-pool';
 import { RedisConnection } from './redis';
-import { defaultRegistry, type TaskRegistry } from './registry';
+import { defaultRegistry, type TaskClass, type TaskRegistry } from './registry';
 import { TaskStore } from './store';
 import type { CreateTaskOptions, TaskSpec } from './types';
+import type { TaskArgs, TaskMethodName, TypedCreateOptions } from './typed-tasks';
 import { newWorkerId, Worker } from './worker';
 
 export interface TaskWorkerInit extends TaskWorkerOptions {
@@ -78,8 +79,11 @@ export class TaskWorker {
     return pendingMigrations(this.sequelize);
   }
 
-  createTask(name: string, options?: CreateTaskOptions): Promise<DatabaseTask> {
-    return this.client.createTask(name, options);
+  createTask(name: string, options?: CreateTaskOptions): Promise<DatabaseTask>;
+  /** Names the task by its @Task class and method; tsc checks `args` (see TaskClient.createTask). */
+  createTask<C extends TaskClass, M extends TaskMethodName<C>>(cls: C, method: M, args: TaskArgs<C, M>, options?: TypedCreateOptions): Promise<DatabaseTask>;
+  createTask(...call: unknown[]): Promise<DatabaseTask> {
+    return (this.client.createTask as (...a: unknown[]) => Promise<DatabaseTask>).apply(this.client, call);
   }
 
   createTasks(specs: readonly TaskSpec[], options?: Parameters<TaskClient['createTasks']>[1]): Promise<DatabaseTask[]> {
