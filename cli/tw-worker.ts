@@ -10,21 +10,36 @@ import { loadConfigFile, mergeOptions } from './config-file';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
 
-function handleSignals(tw: TaskWorker, worker: Worker): void {
+/** After a second signal, the longest wait for the hand-back before exiting anyway. */
+const STOP_NOW_DEADLINE_MS = 10_000;
+
+/**
+ * 1st SIGINT/SIGTERM: graceful stop, exit 0. 2nd: stop now (tasks handed back), exit 0. 3rd, or a
+ * stop-now that hangs: exit 1 at once (leases expire and other workers recover the tasks).
+ * Installed before the worker starts: a signal during start-up stops it as soon as it runs.
+ */
+function handleSignals(tw: TaskWorker, started: Promise<Worker>): void {
   let received = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     received++;
     if (received === 1) {
       tw.logger.info({ signal }, 'stopping: finishing running tasks (send the signal again to stop now)');
-      worker.stop()
+      started
+        .then((worker) => worker.stop())
         .then(() => tw.close())
         .then(() => process.exit(0), (error: Error) => {
           tw.logger.error({ err: error.message }, 'shutdown failed');
           process.exit(1);
         });
+    } else if (received === 2) {
+      tw.logger.warn({ signal }, 'stopping now: handing running tasks back (a third signal exits at once)');
+      void started.then((worker) => worker.stopNow());
+      setTimeout(() => {
+        tw.logger.error('stop-now did not finish in time; exiting');
+        process.exit(1);
+      }, STOP_NOW_DEADLINE_MS).unref();
     } else {
-      tw.logger.warn({ signal }, 'stopping now: handing running tasks back');
-      worker.stopNow();
+      process.exit(1);
     }
   };
   process.on('SIGINT', onSignal);
@@ -44,9 +59,18 @@ async function main(): Promise<void> {
     await tw.close();
     return;
   }
-  if (request.migrateOnStart) await tw.migrate();
-  const worker = await tw.startWorker();
-  handleSignals(tw, worker);
+  // A promise rejected in a task's background work and never handled is not worth the whole
+  // worker (Node's default is to exit): it is logged, and the tasks go on.
+  process.on('unhandledRejection', (reason: unknown) => {
+    tw.logger.error({ err: reason instanceof Error ? reason.stack ?? reason.message : String(reason) },
+      'unhandled promise rejection (from a task?); the worker goes on');
+  });
+  const started = (async () => {
+    if (request.migrateOnStart) await tw.migrate();
+    return tw.startWorker();
+  })();
+  handleSignals(tw, started);
+  await started;
 }
 
 main().catch((error: unknown) => {

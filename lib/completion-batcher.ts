@@ -2,19 +2,33 @@
 // (a few ms) instead of one write per task. Each write stays fenced per task in the store.
 import type { Completion } from './store';
 
+/**
+ * written: stored; lost: the task was no longer this worker's; rejected: the database refused the
+ * result; abandoned: not written because the worker was stopped at once (its lease will expire).
+ */
+export type CompletionOutcome = { kind: 'written' | 'lost' | 'abandoned' } | { kind: 'rejected'; reason: string };
+
+export interface BatchResult {
+  /** Ids written (still owned by this worker). */
+  written: Set<string>;
+  /** Ids whose result the database refused, with its reason; a retry would fail the same way. */
+  rejected: Map<string, string>;
+  /** True when the write was given up (stop now): nothing in the batch was written. */
+  abandoned?: boolean;
+}
+
 export class CompletionBatcher {
-  private batch: Array<{ completion: Completion; resolve: (written: boolean) => void }> = [];
+  private batch: Array<{ completion: Completion; resolve: (outcome: CompletionOutcome) => void }> = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly delayMs: number,
     private readonly maxBatch: number,
-    /** Writes a batch; returns the ids that were written (still owned by this worker). */
-    private readonly flushBatch: (completions: Completion[]) => Promise<Set<string>>,
+    /** Writes a batch; never rejects (an abandoned write reports no id as written). */
+    private readonly flushBatch: (completions: Completion[]) => Promise<BatchResult>,
   ) {}
 
-  /** Resolves true once written, false if the task was no longer this worker's. */
-  add(completion: Completion): Promise<boolean> {
+  add(completion: Completion): Promise<CompletionOutcome> {
     return new Promise((resolve) => {
       this.batch.push({ completion, resolve });
       if (this.batch.length >= this.maxBatch || this.delayMs === 0) this.flush();
@@ -28,9 +42,15 @@ export class CompletionBatcher {
     const items = this.batch;
     this.batch = [];
     if (items.length === 0) return;
+    const outcomeOf = (result: BatchResult, id: string): CompletionOutcome => {
+      if (result.abandoned) return { kind: 'abandoned' };
+      if (result.written.has(id)) return { kind: 'written' };
+      const reason = result.rejected.get(id);
+      return reason === undefined ? { kind: 'lost' } : { kind: 'rejected', reason };
+    };
     this.flushBatch(items.map((i) => i.completion)).then(
-      (written) => items.forEach((i) => i.resolve(written.has(i.completion.id))),
-      () => items.forEach((i) => i.resolve(false)),
+      (result) => items.forEach((i) => i.resolve(outcomeOf(result, i.completion.id))),
+      () => items.forEach((i) => i.resolve({ kind: 'abandoned' })),
     );
   }
 }

@@ -19,19 +19,29 @@ export class RedisConnection {
       // Commands fail at once while disconnected instead of queueing: Redis is only a hint.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
-      retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 5000),
+      // Reconnect attempts are cheap; a short cap brings pub/sub back soon after Redis returns.
+      retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
       lazyConnect: false,
       ...extra,
     };
     if (settings.password !== undefined) options.password = settings.password;
     this.client = new Redis(settings.url, options);
     const where = redactUrl(settings.url);
-    this.client.on('error', (error: Error) => {
+    const markDown = (reason: string) => {
       if (this.down) return;
       this.down = true;
-      logger.warn({ redis: where, role, err: error.message }, 'Redis unavailable: polling the database until it is back');
+      logger.warn({ redis: where, role, err: reason }, 'Redis unavailable: polling the database until it is back');
+    };
+    let lastError = 'connection closed';
+    // A command error on a live connection (e.g. OOM) is not an outage; a refused or dropped one is.
+    this.client.on('error', (error: Error) => {
+      lastError = error.message;
+      if (this.client.status !== 'ready') markDown(error.message);
     });
+    // A server that shuts down cleanly closes the socket without an error event.
+    this.client.on('close', () => markDown(lastError));
     this.client.on('ready', () => {
+      lastError = 'connection closed';
       if (!this.down) return;
       this.down = false;
       logger.info({ redis: where, role }, 'Redis connection restored');
@@ -43,6 +53,7 @@ export class RedisConnection {
   }
 
   async close(): Promise<void> {
+    this.client.removeAllListeners('close');
     this.client.removeAllListeners('error');
     this.client.on('error', () => undefined);
     try {

@@ -1,20 +1,21 @@
 // The worker loop: fills free concurrency slots by claiming in the database (PENDING first, then
-// retryable FAILED), runs each task in the pool, settles the outcome with fenced writes, renews
-// its leases by heartbeat and sweeps the leases of dead workers. The loop never throws.
+// retryable FAILED), runs each task in the pool and settles the outcome with fenced writes that are
+// retried until they land. Leases (heartbeat, sweep) are the LeaseKeeper's. The loop never throws.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { retryDelayMs } from './backoff';
-import { CompletionBatcher } from './completion-batcher';
+import { CompletionBatcher, type BatchResult } from './completion-batcher';
 import type { ResolvedConfig } from './config';
 import type { TaskCall } from './executor';
+import { LeaseKeeper } from './lease-keeper';
 import type { ClusterLocks } from './locks';
 import type { Notifier, TaskEvent } from './notifier/notifier';
-import { persistently } from './persist';
+import { persistently, type PersistOptions } from './persist';
 import type { TaskPool } from './pool/pool';
 import { delay, Sleeper } from './sleeper';
-import type { TaskStore } from './store';
+import type { Completion, TaskStore } from './store';
 import type { TaskOutcome, TaskRecord } from './types';
 
 export type WorkerState = 'new' | 'running' | 'stopping' | 'stopped';
@@ -29,7 +30,8 @@ export interface WorkerDeps {
 }
 
 const MAX_COMPLETION_BATCH = 200;
-const STALE_SWEEP_LIMIT = 500;
+/** Stored error text is cut here: MariaDB's TEXT holds 65,535 bytes, 4 per character at worst. */
+const MAX_ERROR_CHARS = 16_000;
 
 export function newWorkerId(): string {
   return `${hostname().slice(0, 60)}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -37,6 +39,10 @@ export function newWorkerId(): string {
 
 function byClaimOrder(a: TaskRecord, b: TaskRecord): number {
   return a.priority - b.priority || (a.runAt ?? 0) - (b.runAt ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+function truncateError(text: string): string {
+  return text.length <= MAX_ERROR_CHARS ? text : `${text.slice(0, MAX_ERROR_CHARS)}\n... (${text.length - MAX_ERROR_CHARS} more characters cut)`;
 }
 
 /**
@@ -48,10 +54,14 @@ export class Worker extends EventEmitter {
   private state: WorkerState = 'new';
   private readonly running = new Map<string, { record: TaskRecord; done: Promise<void> }>();
   private readonly settling = new Set<Promise<void>>();
+  /** Tasks whose outcome is being written: their leases are renewed until it lands. */
+  private readonly settlingIds = new Set<string>();
   /** Tasks handed back at shutdown: their late outcomes are not written. */
   private readonly givenBack = new Set<string>();
   private readonly sleeper = new Sleeper();
   private readonly batcher: CompletionBatcher;
+  private readonly leases: LeaseKeeper;
+  private readonly persist: PersistOptions;
   private readonly unsubscribers: Array<() => void> = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -59,17 +69,26 @@ export class Worker extends EventEmitter {
   private loopDone: Promise<void> = Promise.resolve();
   private forceStop: () => void = () => undefined;
   private readonly forced = new Promise<void>((resolve) => (this.forceStop = resolve));
+  /** Set by stopNow(): database writes that fail are abandoned instead of retried. */
   private hardStopped = false;
   private databaseDown = false;
+  private claimEpoch = 0;
+  private claimInFlight = false;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly deps: WorkerDeps) {
     super();
-    const { config, store } = deps;
-    this.batcher = new CompletionBatcher(config.completionBatchDelayMs, MAX_COMPLETION_BATCH, async (completions) => {
-      const written = await persistently('complete tasks', deps.logger, () => store.complete(this.id, completions), () => this.hardStopped);
-      return new Set(written ?? []);
+    const { config, logger } = deps;
+    this.leases = new LeaseKeeper(deps, {
+      workerId: this.id,
+      ownedIds: () => [...this.running.keys(), ...this.settlingIds],
+      isRunning: (id) => this.running.has(id),
+      claimState: () => ({ epoch: this.claimEpoch, inFlight: this.claimInFlight }),
+      giveBack: (ids) => this.giveBack(ids),
+      wake: () => this.sleeper.wake(),
     });
+    this.persist = { logger, giveUp: () => this.hardStopped, onError: () => this.leases.noteDatabaseError() };
+    this.batcher = new CompletionBatcher(config.completionBatchDelayMs, MAX_COMPLETION_BATCH, (completions) => this.writeCompletions(completions));
   }
 
   get status(): WorkerState {
@@ -88,10 +107,9 @@ export class Worker extends EventEmitter {
     this.state = 'running';
     const onEvent = (event: TaskEvent) => this.onTaskEvent(event);
     this.unsubscribers.push(await notifier.subscribe('created', onEvent), await notifier.subscribe('requeued', onEvent));
-    this.every(config.heartbeatMs, () => this.heartbeat());
-    const sweepMs = Math.min(Math.max(config.leaseMs / 2, 250), 30_000);
-    this.every(sweepMs, () => this.sweep());
-    void this.sweep();
+    this.every(config.heartbeatMs, () => this.leases.heartbeat());
+    this.every(this.leases.sweepIntervalMs, () => this.leases.sweep());
+    void this.leases.sweep();
     logger.info({ worker: this.id, concurrency: config.concurrency, queues: config.queues.length ? config.queues : 'all',
       pool: config.pool, retry: config.retry }, 'worker started');
     this.loopDone = this.loop();
@@ -131,6 +149,8 @@ export class Worker extends EventEmitter {
     while (this.state === 'running') {
       const free = config.concurrency - this.running.size;
       if (free > 0) {
+        this.claimEpoch++;
+        this.claimInFlight = true;
         let claimed: TaskRecord[];
         try {
           claimed = await this.claim(free);
@@ -138,6 +158,8 @@ export class Worker extends EventEmitter {
           this.databaseDown = false;
           failures = 0;
         } catch (error) {
+          this.claimInFlight = false;
+          this.leases.noteClaimFailed();
           if (!this.databaseDown) logger.warn({ err: (error as Error).message }, 'claim failed: database unreachable? retrying with backoff');
           this.databaseDown = true;
           failures++;
@@ -146,9 +168,11 @@ export class Worker extends EventEmitter {
         }
         if (this.state !== 'running') {
           await this.giveBack(claimed.map((r) => r.id));
+          this.claimInFlight = false;
           break;
         }
         for (const record of claimed) this.launch(record);
+        this.claimInFlight = false;
         if (claimed.length === free) continue; // there may be more ready: claim again at once
       }
       await this.sleeper.sleep(config.pollIntervalMs);
@@ -156,11 +180,21 @@ export class Worker extends EventEmitter {
   }
 
   private async claim(free: number): Promise<TaskRecord[]> {
-    const { config, store } = this.deps;
+    const { config, store, logger } = this.deps;
     const now = Date.now();
     const base = { now, workerId: this.id, leaseUntil: now + config.leaseMs, defaultMaxRetries: config.retry, queues: config.queues };
     const pending = await store.claim({ ...base, from: 'PENDING', limit: free });
-    const retries = pending.length < free ? await store.claim({ ...base, from: 'FAILED', limit: free - pending.length }) : [];
+    let retries: TaskRecord[] = [];
+    if (pending.length < free) {
+      try {
+        retries = await store.claim({ ...base, from: 'FAILED', limit: free - pending.length });
+      } catch (error) {
+        // The PENDING rows are already ours: throwing here would strand them in PROGRESS.
+        if (pending.length === 0) throw error;
+        this.leases.noteClaimFailed();
+        logger.debug({ err: (error as Error).message }, 'claiming retries failed; running the pending tasks already claimed');
+      }
+    }
     return [...pending.sort(byClaimOrder), ...retries.sort(byClaimOrder)];
   }
 
@@ -173,82 +207,107 @@ export class Worker extends EventEmitter {
     const started = performance.now();
     this.emit('task:start', record);
     const done = this.deps.pool.run(call).then((outcome) => {
+      if (this.givenBack.has(record.id)) {
+        this.running.delete(record.id);
+        return;
+      }
+      // Owned without a gap: the lease stays renewed from run to written outcome.
+      this.settlingIds.add(record.id);
       this.running.delete(record.id);
       this.sleeper.wake(); // a slot is free
-      if (this.givenBack.has(record.id)) return;
       const settled = this.settle(record, outcome, startedAt, (performance.now() - started) / 1000);
       this.settling.add(settled);
-      void settled.finally(() => this.settling.delete(settled));
+      void settled.finally(() => {
+        this.settling.delete(settled);
+        this.settlingIds.delete(record.id);
+      });
     });
     this.running.set(record.id, { record, done });
   }
 
-  private async settle(record: TaskRecord, outcome: TaskOutcome, startedAt: number, duration: number): Promise<void> {
-    const { config, store, notifier, logger } = this.deps;
-    const finishedAt = Math.max(Date.now(), startedAt);
-    let written: boolean;
-    if (outcome.ok) {
-      written = await this.batcher.add({ id: record.id, attempt: record.retryCount, result: outcome.result, finishedAt, duration });
-      if (written) notifier.publish('finished', { id: record.id, queue: record.queue });
-    } else {
-      const maxRetries = record.maxRetries ?? config.retry;
-      const retryable = record.retryCount < maxRetries;
-      const retryAt = retryable ? finishedAt + retryDelayMs(record.retryCount + 1, config.backoffBaseMs, config.backoffCapMs) : null;
-      const failure = { id: record.id, attempt: record.retryCount, error: outcome.error, finishedAt, duration, retryAt };
-      written = (await persistently('fail task', logger, () => store.fail(this.id, failure), () => this.hardStopped)) === true;
-      if (written) {
-        logger.warn({ task: record.id, name: record.name, attempt: record.retryCount, retryAt, error: outcome.error.split('\n')[0] },
-          retryable ? 'task failed; retry scheduled' : 'task failed for good');
-        if (retryable) {
-          notifier.publish('requeued', { id: record.id, queue: record.queue, runAt: retryAt });
-          this.wakeAt(retryAt!);
-        } else {
-          notifier.publish('failed', { id: record.id, queue: record.queue });
-        }
+  /** Writes a batch of completions; if the database refuses one result, writes them one by one. */
+  private async writeCompletions(completions: Completion[]): Promise<BatchResult> {
+    const { store } = this.deps;
+    const rejected = new Map<string, string>();
+    try {
+      const written = await persistently('complete tasks', () => store.complete(this.id, completions), this.persist);
+      return { written: new Set(written ?? []), rejected, abandoned: written === undefined };
+    } catch (error) {
+      if (completions.length === 1) {
+        rejected.set(completions[0].id, (error as Error).message);
+        return { written: new Set(), rejected };
       }
     }
-    if (!written) logger.warn({ task: record.id }, 'outcome not written: this worker no longer held the task (its lease expired and it was taken over)');
-    this.emit('task:settled', { id: record.id, outcome, written });
+    const written = new Set<string>();
+    for (const completion of completions) {
+      const one = await this.writeCompletions([completion]);
+      if (one.abandoned) return { written, rejected, abandoned: true };
+      one.written.forEach((id) => written.add(id));
+      one.rejected.forEach((reason, id) => rejected.set(id, reason));
+    }
+    return { written, rejected };
   }
 
-  private async heartbeat(): Promise<void> {
-    const { config, store, logger } = this.deps;
-    if (this.running.size === 0 && this.settling.size === 0) return;
-    const now = Date.now();
-    try {
-      await store.renewLeases(this.id, now + config.leaseMs, now);
-    } catch (error) {
-      logger.debug({ err: (error as Error).message }, 'lease renewal failed');
+  private async settle(record: TaskRecord, outcome: TaskOutcome, startedAt: number, duration: number): Promise<void> {
+    const { notifier, logger } = this.deps;
+    const finishedAt = Math.max(Date.now(), startedAt);
+    let written: boolean | 'abandoned';
+    if (outcome.ok) {
+      const stored = await this.batcher.add({ id: record.id, attempt: record.retryCount, result: outcome.result, finishedAt, duration });
+      if (stored.kind === 'rejected') {
+        // Retrying cannot store this result (e.g. too long for the column): the task fails instead.
+        const error = `ResultError: the database refused the task's result (${stored.reason}); nothing was stored`;
+        written = await this.fail(record, error, finishedAt, duration);
+      } else {
+        written = stored.kind === 'written' ? true : stored.kind === 'abandoned' ? 'abandoned' : false;
+        if (written === true) notifier.publish('finished', { id: record.id, queue: record.queue });
+      }
+    } else {
+      written = await this.fail(record, outcome.error, finishedAt, duration);
     }
+    if (written === false) logger.warn({ task: record.id }, 'outcome not written: this worker no longer held the task (its lease expired and it was taken over)');
+    if (written === 'abandoned') logger.warn({ task: record.id }, 'outcome not written: the worker was stopped at once; the task will be recovered when its lease expires');
+    this.emit('task:settled', { id: record.id, outcome, written: written === true });
   }
 
-  /** Fails (for a retry, or for good) PROGRESS tasks whose worker stopped renewing its lease. */
-  private async sweep(): Promise<void> {
-    const { config, store, notifier, locks, logger } = this.deps;
+  /** Writes a failure (retryable or for good); true once written, false if the task was no longer ours. */
+  private async fail(record: TaskRecord, errorText: string, finishedAt: number, duration: number): Promise<boolean | 'abandoned'> {
+    const { config, store, notifier, logger } = this.deps;
+    const maxRetries = record.maxRetries ?? config.retry;
+    const retryable = record.retryCount < maxRetries;
+    const retryAt = retryable ? finishedAt + retryDelayMs(record.retryCount + 1, config.backoffBaseMs, config.backoffCapMs) : null;
+    const failure = { id: record.id, attempt: record.retryCount, error: truncateError(errorText), finishedAt, duration, retryAt };
+    let written: boolean | undefined;
     try {
-      await locks.tryRun('sweep', Math.max(5000, config.leaseMs), async () => {
-        const now = Date.now();
-        for (const stale of await store.findStale(now, STALE_SWEEP_LIMIT)) {
-          const retryable = stale.attempt < stale.maxRetries;
-          const error = `WorkerLostError: worker ${stale.lockedBy} stopped renewing its lease (crashed, killed or stalled); ` +
-            (retryable ? 'the task will be retried' : 'no retry left');
-          // A lost worker is not the task's fault: its retry may start at once.
-          if (!(await store.failStale(stale, now, error, retryable ? now : null))) continue;
-          logger.warn({ task: stale.id, lostWorker: stale.lockedBy, retryable }, 'recovered a task from a lost worker');
-          notifier.publish(retryable ? 'requeued' : 'failed', { id: stale.id, runAt: retryable ? now : null });
-          if (retryable) this.sleeper.wake();
-        }
-      });
+      written = await persistently('fail task', () => store.fail(this.id, failure), this.persist);
     } catch (error) {
-      logger.debug({ err: (error as Error).message }, 'stale-lease sweep failed; next round will retry');
+      // Not expected once the text is cut; the lease then runs out and the sweep fails the task.
+      logger.error({ task: record.id, err: (error as Error).message }, 'the database refused the failure record; leaving the task to the stale-lease sweep');
+      this.settlingIds.delete(record.id);
+      return false;
     }
+    if (written === undefined) return 'abandoned';
+    if (!written) return false;
+    logger.warn({ task: record.id, name: record.name, attempt: record.retryCount, retryAt, error: errorText.split('\n')[0] },
+      retryable ? 'task failed; retry scheduled' : 'task failed for good');
+    if (retryable) {
+      notifier.publish('requeued', { id: record.id, queue: record.queue, runAt: retryAt });
+      this.wakeAt(retryAt!);
+    } else {
+      notifier.publish('failed', { id: record.id, queue: record.queue });
+    }
+    return true;
   }
 
   private async giveBack(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     ids.forEach((id) => this.givenBack.add(id));
     const { store, logger, notifier } = this.deps;
-    const count = await persistently('give tasks back', logger, () => store.giveBack(this.id, ids, Date.now()), () => this.hardStopped);
+    const count = await persistently('give tasks back', () => store.giveBack(this.id, ids, Date.now()), this.persist);
+    if (count === undefined) {
+      logger.warn({ tasks: ids }, 'tasks not handed back (stopped at once while the database was unreachable): they are retried when their lease expires');
+      return;
+    }
     logger.info({ tasks: ids, givenBack: count }, 'tasks handed back for another worker');
     for (const id of ids) notifier.publish('created', { id });
   }
@@ -266,8 +325,9 @@ export class Worker extends EventEmitter {
     return this.stopping;
   }
 
-  /** Stops at once: running tasks are handed back unfinished. */
+  /** Stops at once: running tasks are handed back unfinished; writes that fail are not retried. */
   stopNow(): void {
+    this.hardStopped = true;
     this.forceStop();
   }
 
@@ -282,14 +342,19 @@ export class Worker extends EventEmitter {
     this.unsubscribers.forEach((unsubscribe) => unsubscribe());
     clearTimeout(this.wakeTimer);
     this.sleeper.wake();
-    await this.loopDone;
+    await Promise.race([this.loopDone, this.forced]);
     const allDone = Promise.all([...this.running.values()].map((r) => r.done)).then(() => true);
     const finished = await Promise.race([allDone, delay(config.shutdownGraceMs).then(() => false), this.forced.then(() => false)]);
     if (!finished) {
-      await this.giveBack([...this.running.keys()]);
+      const unfinished = [...this.running.keys()];
+      unfinished.forEach((id) => this.givenBack.add(id));
+      // Stop the tasks before handing them back, so that no task runs here and elsewhere at once.
+      // (Inline tasks only see their signal aborted; they cannot be stopped.)
       await pool.close();
+      await this.giveBack(unfinished);
     }
     this.batcher.flush();
+    // Outcomes already computed are written; after stopNow() only briefly, while the database answers.
     await Promise.race([Promise.all([...this.settling]), this.forced.then(() => delay(2000))]);
     this.hardStopped = true;
     this.timers.forEach(clearInterval);

@@ -1,14 +1,16 @@
 // Runs tasks on the worker's own event loop: no thread hop, fastest for I/O-bound tasks. A timeout
 // aborts the task's AbortSignal and fails the task at once, but a busy loop cannot be stopped here:
 // use the thread pool for tasks that may hang the CPU.
+import { taskContextStorage } from '../context';
 import { executeTask, type TaskCall } from '../executor';
 import type { TaskRegistry } from '../registry';
 import { TaskTimeoutError } from '../errors';
 import type { TaskOutcome } from '../types';
-import { timeoutOutcome, type TaskPool } from './pool';
+import { startTaskTimer, timeoutOutcome, type TaskPool } from './pool';
 
 export class InlinePool implements TaskPool {
-  private readonly controllers = new Set<AbortController>();
+  /** Aborts the signal of each running task. */
+  private readonly controllers = new Set<(reason: Error) => void>();
 
   constructor(
     private readonly registry: TaskRegistry,
@@ -22,20 +24,23 @@ export class InlinePool implements TaskPool {
 
   run(call: TaskCall): Promise<TaskOutcome> {
     const controller = new AbortController();
-    this.controllers.add(controller);
+    const context = { id: call.id, name: call.name, queue: call.queue, attempt: call.attempt, signal: controller.signal };
+    // Abort listeners run inside abort(): give them the task's context, so currentTask() works there.
+    const abort = (reason: Error) => taskContextStorage.run(context, () => controller.abort(reason));
+    this.controllers.add(abort);
     return new Promise<TaskOutcome>((resolve) => {
-      const timer = setTimeout(() => {
-        controller.abort(new TaskTimeoutError(call.timeout));
+      const cancelTimer = startTaskTimer(call.timeout, () => {
+        abort(new TaskTimeoutError(call.timeout));
         resolve(timeoutOutcome(call.timeout));
-      }, call.timeout * 1000);
+      });
       executeTask(this.registry, this.moduleRoot, call, controller.signal).then((outcome) => {
-        clearTimeout(timer);
+        cancelTimer();
         resolve(outcome); // ignored if the timeout already resolved
       });
-    }).finally(() => this.controllers.delete(controller));
+    }).finally(() => this.controllers.delete(abort));
   }
 
   async close(): Promise<void> {
-    for (const controller of this.controllers) controller.abort(new Error('worker stopped'));
+    for (const abort of this.controllers) abort(new Error('worker stopped'));
   }
 }

@@ -14,3 +14,21 @@ export interface TaskPool {
 export function timeoutOutcome(seconds: number): TaskOutcome {
   return { ok: false, kind: 'timeout', error: `TaskTimeoutError: task timed out after ${seconds} s and was stopped` };
 }
+
+/** Longest delay setTimeout takes; a longer one fires after 1 ms (Node's TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Calls `fn` after `seconds` (task timeouts may be up to 30 days, past setTimeout's ~24.8 days);
+ * the result cancels it.
+ */
+export function startTaskTimer(seconds: number, fn: () => void): () => void {
+  let timer: NodeJS.Timeout;
+  const deadline = Date.now() + seconds * 1000;
+  const arm = () => {
+    const left = deadline - Date.now();
+    timer = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(fn, Math.max(0, left));
+  };
+  arm();
+  return () => clearTimeout(timer);
+}

@@ -1,19 +1,25 @@
 // Runs each task in a worker thread, one thread per concurrency slot. A task past its timeout has
 // its thread terminated and replaced, so even a busy loop is stopped; a thread that dies
-// (process.exit, out of memory) fails its task alone.
+// (process.exit, out of memory, a stray error after its task returned) is replaced, and fails
+// only the task it was running.
 import * as path from 'node:path';
 import { Worker as Thread } from 'node:worker_threads';
 import type { TaskCall } from '../executor';
 import { ConfigError } from '../errors';
+import { delay } from '../sleeper';
 import type { TaskOutcome } from '../types';
-import { timeoutOutcome, type TaskPool } from './pool';
+import { startTaskTimer, timeoutOutcome, type TaskPool } from './pool';
 import type { FromThread, ThreadData } from './thread-messages';
 
 const ENTRY = path.join(__dirname, 'thread-entry.js');
+const RESPAWN_FIRST_WAIT_MS = 500;
+const RESPAWN_MAX_WAIT_MS = 30_000;
 
 interface Slot {
   thread: Thread;
   busy: boolean;
+  /** Set once the slot's thread is being replaced: it never runs a task again. */
+  retired: boolean;
 }
 
 export interface ThreadPoolOptions {
@@ -24,42 +30,60 @@ export interface ThreadPoolOptions {
   memoryLimitMb: number;
 }
 
+const STOPPED: TaskOutcome = { ok: false, kind: 'crash', error: 'WorkerStoppedError: the pool closed before the task could start' };
+
 export class ThreadPool implements TaskPool {
   private readonly slots: Slot[] = [];
-  private readonly waiters: Array<(slot: Slot) => void> = [];
+  private readonly waiters: Array<(slot: Slot | null) => void> = [];
   private closed = false;
 
   constructor(
     private readonly options: ThreadPoolOptions,
-    /** Told when a replacement thread cannot start (the slot is then lost). */
+    /** Told when a replacement thread cannot start; the pool keeps trying with backoff. */
     private readonly onThreadError: (error: Error) => void,
   ) {}
 
-  private spawn(): Promise<Slot> {
+  private spawn(): Promise<Thread> {
     const data: ThreadData = { modules: this.options.modules, moduleRoot: this.options.moduleRoot, cwd: process.cwd() };
     const thread = new Thread(ENTRY, {
       workerData: data,
       resourceLimits: { maxOldGenerationSizeMb: this.options.memoryLimitMb },
     });
     thread.unref();
-    return new Promise<Slot>((resolve, reject) => {
+    return new Promise<Thread>((resolve, reject) => {
       const onMessage = (message: FromThread) => {
         thread.off('exit', onExit);
-        if (message.type === 'ready') resolve({ thread, busy: false });
+        if (message.type === 'ready') resolve(thread);
         else if (message.type === 'load-error') {
           void thread.terminate();
-          reject(new ConfigError(`a pool thread could not load the task modules: ${message.type === 'load-error' ? message.error : ''}`));
+          reject(new ConfigError(`a pool thread could not load the task modules: ${message.error}`));
         }
       };
-      const onExit = (code: number) => reject(new ConfigError(`a pool thread exited with code ${code} while loading task modules`));
+      const onExit = (code: number) => {
+        thread.off('message', onMessage);
+        reject(new ConfigError(`a pool thread exited with code ${code} while loading task modules`));
+      };
       thread.once('message', onMessage);
       thread.once('exit', onExit);
     });
   }
 
+  /** A slot for a ready thread; a thread that dies while idle is replaced at once. */
+  private slotFor(thread: Thread): Slot {
+    const slot: Slot = { thread, busy: false, retired: false };
+    // An 'error' event with no listener would crash the whole worker: an idle thread's uncaught
+    // error (a task's stray rejection after it returned) is followed by 'exit', handled below.
+    thread.on('error', () => undefined);
+    thread.once('exit', () => {
+      // While busy, run() sees the exit and fails that task; here only an idle death is handled.
+      if (!slot.busy) void this.replace(slot);
+    });
+    return slot;
+  }
+
   async start(): Promise<void> {
-    const slots = await Promise.all(Array.from({ length: this.options.size }, () => this.spawn()));
-    this.slots.push(...slots);
+    const threads = await Promise.all(Array.from({ length: this.options.size }, () => this.spawn()));
+    this.slots.push(...threads.map((t) => this.slotFor(t)));
   }
 
   private release(slot: Slot): void {
@@ -71,7 +95,8 @@ export class ThreadPool implements TaskPool {
     }
   }
 
-  private acquire(): Promise<Slot> {
+  private acquire(): Promise<Slot | null> {
+    if (this.closed) return Promise.resolve(null);
     const slot = this.slots.find((s) => !s.busy);
     if (slot) {
       slot.busy = true;
@@ -80,34 +105,47 @@ export class ThreadPool implements TaskPool {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Terminates a broken or overdue thread and puts a fresh one in its place. */
+  /**
+   * Terminates a broken or overdue thread and puts a fresh one in its place. A replacement that
+   * cannot start is retried with backoff rather than given up: a lost slot would leave a claimed
+   * task waiting for a thread forever.
+   */
   private async replace(slot: Slot): Promise<void> {
+    if (slot.retired) return;
+    slot.retired = true;
+    slot.busy = true;
     void slot.thread.terminate();
     const index = this.slots.indexOf(slot);
     if (this.closed || index < 0) return;
-    try {
-      const fresh = await this.spawn();
-      if (this.closed) {
-        void fresh.thread.terminate();
+    for (let wait = RESPAWN_FIRST_WAIT_MS; !this.closed; wait = Math.min(wait * 2, RESPAWN_MAX_WAIT_MS)) {
+      try {
+        const thread = await this.spawn();
+        if (this.closed) {
+          void thread.terminate();
+          return;
+        }
+        const fresh = this.slotFor(thread);
+        fresh.busy = true;
+        this.slots[index] = fresh;
+        this.release(fresh);
         return;
+      } catch (error) {
+        this.onThreadError(new Error(`${(error as Error).message}; trying again in ${wait} ms`));
+        await delay(wait);
       }
-      fresh.busy = true;
-      this.slots[index] = fresh;
-      this.release(fresh);
-    } catch (error) {
-      this.onThreadError(error as Error);
     }
   }
 
   async run(call: TaskCall): Promise<TaskOutcome> {
     const slot = await this.acquire();
+    if (!slot) return STOPPED;
     const { thread } = slot;
     return new Promise<TaskOutcome>((resolve) => {
       let settled = false;
       const finish = (outcome: TaskOutcome, broken: boolean) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        cancelTimer();
         thread.off('message', onMessage);
         thread.off('error', onError);
         thread.off('exit', onExit);
@@ -122,7 +160,7 @@ export class ThreadPool implements TaskPool {
         finish({ ok: false, kind: 'crash', error: `ThreadCrashError: the task's thread failed: ${error.stack ?? error.message}` }, true);
       const onExit = (code: number) =>
         finish({ ok: false, kind: 'crash', error: `ThreadCrashError: the task's thread exited with code ${code}` }, true);
-      const timer = setTimeout(() => finish(timeoutOutcome(call.timeout), true), call.timeout * 1000);
+      const cancelTimer = startTaskTimer(call.timeout, () => finish(timeoutOutcome(call.timeout), true));
       thread.on('message', onMessage);
       thread.once('error', onError);
       thread.once('exit', onExit);
@@ -132,6 +170,7 @@ export class ThreadPool implements TaskPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.waiters.splice(0).forEach((waiter) => waiter(null));
     await Promise.all(this.slots.map((s) => s.thread.terminate()));
     this.slots.length = 0;
   }
