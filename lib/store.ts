@@ -4,8 +4,8 @@ import type { Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import { Binds } from './binds';
 import { dialectFor } from './dialects';
-import type { ClaimParams, Dialect } from './dialects/dialect';
-import { TASK_COLUMNS, toColumnValues, toRecord, type RawTaskRow } from './rows';
+import type { ClaimParams, Completion, Dialect } from './dialects/dialect';
+import { toRecord, type RawTaskRow } from './rows';
 import { runnerFor } from './sql';
 import type { SqlRunner } from './sql/runner';
 import type { TaskRecord, TaskStatus } from './types';
@@ -13,13 +13,7 @@ import type { TaskRecord, TaskStatus } from './types';
 /** Rows per INSERT statement: far below every driver's bind-parameter limit. */
 export const INSERT_CHUNK = 1000;
 
-export interface Completion {
-  id: string;
-  attempt: number;
-  result: string;
-  finishedAt: number;
-  duration: number;
-}
+export type { Completion };
 
 export interface Failure {
   id: string;
@@ -67,10 +61,7 @@ export class TaskStore {
   async insert(records: readonly TaskRecord[], transaction?: Transaction): Promise<void> {
     const run = async (t?: Transaction) => {
       for (let start = 0; start < records.length; start += INSERT_CHUNK) {
-        const binds = new Binds();
-        const tuples = records.slice(start, start + INSERT_CHUNK).map((r) => `(${binds.list(toColumnValues(r))})`);
-        await this.runner.execute(`INSERT INTO tw_tasks (${TASK_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, binds.values,
-          { transaction: t, prepare: tuples.length === 1 });
+        await this.dialect.insert(this.runner, records.slice(start, start + INSERT_CHUNK), t);
       }
     };
     // Several statements must land together or not at all.
@@ -95,16 +86,8 @@ export class TaskStore {
 
   /** Marks tasks COMPLETED; returns the ids this worker still owned (the others were not touched). */
   async complete(workerId: string, completions: readonly Completion[]): Promise<string[]> {
-    const written: string[] = [];
-    for (const c of completions) {
-      const binds = new Binds();
-      const sql =
-        `UPDATE tw_tasks SET status = 'COMPLETED', result = ${binds.add(c.result)}, error = NULL, ` +
-        `finished_at = ${binds.add(c.finishedAt)}, updated_at = ${binds.add(c.finishedAt)}, duration = ${binds.add(c.duration)}, ` +
-        `run_at = NULL, locked_by = NULL, lease_expires_at = NULL WHERE ${this.fence(binds, workerId, c.id, c.attempt)}`;
-      if ((await this.write(sql, binds, undefined, true)) === 1) written.push(c.id);
-    }
-    return written;
+    if (completions.length === 0) return [];
+    return this.dialect.complete(this.runner, workerId, completions);
   }
 
   /** Marks a task FAILED, retryable at `retryAt` or for good; false when this worker no longer owned it. */
@@ -120,9 +103,10 @@ export class TaskStore {
   /** Extends every lease this worker holds; returns how many it still holds. */
   async renewLeases(workerId: string, leaseUntil: number, now: number): Promise<number> {
     const binds = new Binds();
-    return this.write(
+    // A renewal lost in a server crash is harmless: the next heartbeat writes it again.
+    return this.runner.execute(
       `UPDATE tw_tasks SET lease_expires_at = ${binds.add(leaseUntil)}, updated_at = ${binds.add(now)} ` +
-        `WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)}`, binds, undefined, true);
+        `WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)}`, binds.values, { prepare: true, relaxedDurability: true });
   }
 
   /** Ids among `ids` that this worker still holds. */
@@ -214,6 +198,11 @@ export class TaskStore {
     } catch {
       return false; // someone else holds it (duplicate key)
     }
+  }
+
+  /** Gives back connections the store kept aside; call before closing Sequelize. */
+  async close(): Promise<void> {
+    await this.runner.close?.();
   }
 
   async unlock(name: string, owner: string): Promise<void> {

@@ -133,6 +133,7 @@ export class TaskWorker {
     await Promise.all([...this.workers].map((w) => w.stop()));
     await this.notifier.close();
     await this.redis?.close();
+    await this.store.close();
     if (this.ownsSequelize) await this.sequelize.close();
   }
 }

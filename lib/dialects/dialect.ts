@@ -1,7 +1,10 @@
-// What differs between databases: only the claim. Everything else in the store is portable SQL.
+// What differs between databases: the claim, and the two bulk statements of the hot path (insert
+// many, complete many). Everything else in the store is portable SQL.
+import type { Transaction } from 'sequelize';
 import { Binds } from '../binds';
 import type { RawTaskRow } from '../rows';
 import type { SqlRunner } from '../sql/runner';
+import type { TaskRecord } from '../types';
 
 export interface ClaimParams {
   /** PENDING tasks, or FAILED tasks whose retry time has come. */
@@ -16,9 +19,22 @@ export interface ClaimParams {
   queues: readonly string[];
 }
 
+/** A finished task to mark COMPLETED, fenced on the worker and the attempt it ran. */
+export interface Completion {
+  id: string;
+  attempt: number;
+  result: string;
+  finishedAt: number;
+  duration: number;
+}
+
 export interface Dialect {
   /** Atomically moves up to `limit` ready tasks to PROGRESS for this worker and returns them. */
   claim(runner: SqlRunner, params: ClaimParams): Promise<RawTaskRow[]>;
+  /** Inserts up to INSERT_CHUNK records in one statement. */
+  insert(runner: SqlRunner, records: readonly TaskRecord[], transaction?: Transaction): Promise<void>;
+  /** Marks many tasks COMPLETED in one statement; returns the ids this worker still held. */
+  complete(runner: SqlRunner, workerId: string, completions: readonly Completion[]): Promise<string[]>;
 }
 
 /** The candidate filter and order, identical on every dialect so the claim indexes serve it. */

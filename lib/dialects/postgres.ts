@@ -1,8 +1,27 @@
-// PostgreSQL claim: one UPDATE over a SKIP LOCKED sub-select, so concurrent workers never wait
-// on each other's candidate rows and never take the same one.
+// PostgreSQL: the claim is one UPDATE over a SKIP LOCKED sub-select (concurrent workers never wait
+// on each other's candidates), committed without waiting for the WAL flush: a claim lost in a
+// server crash only returns the task to PENDING, and the fenced completion of its run then writes
+// nothing, so the task runs again (at-least-once). Bulk insert and bulk completion bind one array
+// per column (unnest), so their statements have a fixed shape and are prepared once.
 import { Binds } from '../binds';
-import type { RawTaskRow } from '../rows';
+import { TASK_COLUMNS, toColumnValues, type RawTaskRow } from '../rows';
 import { CLAIM_ORDER, claimAssignments, readyFilter, type Dialect } from './dialect';
+import { completionAssignments } from './portable';
+
+const COLUMN_TYPES: Record<(typeof TASK_COLUMNS)[number], string> = {
+  id: 'text', name: 'text', args: 'text', kwargs: 'text', timeout: 'float8', status: 'text', result: 'text', error: 'text',
+  retry_count: 'int4', max_retries: 'int4', queue: 'text', priority: 'int4', run_at: 'int8', created_at: 'int8',
+  updated_at: 'int8', started_at: 'int8', finished_at: 'int8', duration: 'float8', locked_by: 'text', lease_expires_at: 'int8',
+};
+
+const INSERT_SQL =
+  `INSERT INTO tw_tasks (${TASK_COLUMNS.join(', ')}) SELECT * FROM unnest(` +
+  TASK_COLUMNS.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c]}[]`).join(', ') + ')';
+
+const COMPLETE_SQL =
+  `UPDATE tw_tasks AS t SET ${completionAssignments()} ` +
+  'FROM unnest($1::text[], $2::text[], $3::int4[], $4::int8[], $5::float8[]) AS v(id, result, attempt, finished_at, duration) ' +
+  "WHERE t.id = v.id AND t.locked_by = $6 AND t.retry_count = v.attempt AND t.status = 'PROGRESS' RETURNING t.id";
 
 export const postgresDialect: Dialect = {
   async claim(runner, params) {
@@ -11,6 +30,20 @@ export const postgresDialect: Dialect = {
     const sql =
       `UPDATE tw_tasks AS t SET ${set} FROM (SELECT id FROM tw_tasks WHERE ${readyFilter(params, binds)} ` +
       `${CLAIM_ORDER} LIMIT ${binds.add(params.limit)} FOR UPDATE SKIP LOCKED) AS c WHERE t.id = c.id RETURNING t.*`;
-    return runner.rows<RawTaskRow>(sql, binds.values, { prepare: true });
+    return runner.rows<RawTaskRow>(sql, binds.values, { prepare: true, relaxedDurability: true });
+  },
+
+  async insert(runner, records, transaction) {
+    const columns: unknown[][] = TASK_COLUMNS.map(() => []);
+    for (const record of records) toColumnValues(record).forEach((value, i) => columns[i].push(value));
+    await runner.execute(INSERT_SQL, columns, { transaction, prepare: true });
+  },
+
+  async complete(runner, workerId, completions) {
+    const rows = await runner.rows<{ id: string }>(COMPLETE_SQL, [
+      completions.map((c) => c.id), completions.map((c) => c.result), completions.map((c) => c.attempt),
+      completions.map((c) => c.finishedAt), completions.map((c) => c.duration), workerId,
+    ], { prepare: true });
+    return rows.map((r) => r.id);
   },
 };

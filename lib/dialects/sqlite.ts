@@ -1,8 +1,10 @@
-// SQLite claim: a single UPDATE ... RETURNING. SQLite has one writer at a time, so the
-// sub-select and the update form one atomic step; no row lock is needed.
+// SQLite: the claim is a single UPDATE ... RETURNING. SQLite has one writer at a time, so the
+// sub-select and the update form one atomic step; no row lock is needed. A batch of completions
+// is one UPDATE ... FROM a VALUES list, so it costs one commit.
 import { Binds } from '../binds';
 import type { RawTaskRow } from '../rows';
 import { CLAIM_ORDER, claimAssignments, readyFilter, type Dialect } from './dialect';
+import { completionAssignments, insertValues } from './portable';
 
 export const sqliteDialect: Dialect = {
   async claim(runner, params) {
@@ -12,5 +14,18 @@ export const sqliteDialect: Dialect = {
       `UPDATE tw_tasks SET ${set} WHERE id IN (SELECT id FROM tw_tasks WHERE ${readyFilter(params, binds)} ` +
       `${CLAIM_ORDER} LIMIT ${binds.add(params.limit)}) RETURNING *`;
     return runner.rows<RawTaskRow>(sql, binds.values, { prepare: true });
+  },
+
+  insert: insertValues,
+
+  async complete(runner, workerId, completions) {
+    const binds = new Binds();
+    const values = completions.map((c) => `(${binds.list([c.id, c.result, c.attempt, c.finishedAt, c.duration])})`).join(', ');
+    const rows = await runner.rows<{ id: string }>(
+      `WITH v(id, result, attempt, finished_at, duration) AS (VALUES ${values}) ` +
+        `UPDATE tw_tasks SET ${completionAssignments()} FROM v WHERE tw_tasks.id = v.id AND tw_tasks.locked_by = ${binds.add(workerId)} ` +
+        "AND tw_tasks.retry_count = v.attempt AND tw_tasks.status = 'PROGRESS' RETURNING tw_tasks.id",
+      binds.values);
+    return rows.map((r) => r.id);
   },
 };

@@ -16,6 +16,10 @@ interface Pool {
 
 export class PostgresRunner implements SqlRunner {
   private readonly names = new Map<string, string>();
+  /** One pooled connection kept aside with synchronous_commit off, for relaxed writes. */
+  private relaxed: Promise<PgClient> | undefined;
+  /** Relaxed statements run one after another on that connection (pg wants no overlap). */
+  private relaxedTail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly sequelize: Sequelize) {}
 
@@ -31,6 +35,7 @@ export class PostgresRunner implements SqlRunner {
   private async run(sql: string, params: readonly unknown[], options?: RunOptions) {
     const query = { text: sql, values: [...params], ...(options?.prepare ? { name: this.nameOf(sql) } : {}) };
     if (options?.transaction) return connectionOf<PgClient>(options.transaction).query(query);
+    if (options?.relaxedDurability) return this.runRelaxed(query);
     const pool = this.sequelize.connectionManager as unknown as Pool;
     const client = (await pool.getConnection({ type: 'write' })) as PgClient;
     try {
@@ -38,6 +43,53 @@ export class PostgresRunner implements SqlRunner {
     } finally {
       await pool.releaseConnection(client);
     }
+  }
+
+  /**
+   * Relaxed writes share one connection whose session commits without waiting for the WAL flush:
+   * one round trip per statement instead of BEGIN/SET LOCAL/COMMIT around it. A broken
+   * connection is dropped and replaced on the next call.
+   */
+  private async runRelaxed(query: { text: string; values: unknown[]; name?: string }) {
+    const pool = this.sequelize.connectionManager as unknown as Pool;
+    this.relaxed ??= (async () => {
+      const client = (await pool.getConnection({ type: 'write' })) as PgClient;
+      await client.query({ text: 'SET synchronous_commit TO OFF', values: [] });
+      return client;
+    })();
+    const pending = this.relaxed;
+    let client: PgClient;
+    try {
+      client = await pending;
+    } catch (error) {
+      if (this.relaxed === pending) this.relaxed = undefined;
+      throw error;
+    }
+    const result = this.relaxedTail.then(() => client.query(query));
+    this.relaxedTail = result.catch(() => undefined);
+    try {
+      return await result;
+    } catch (error) {
+      // Start afresh on the next call. The connection goes back to the pool only with the default
+      // durability restored; if even that fails it is broken, and the pool drops it on validation.
+      if (this.relaxed === pending) {
+        this.relaxed = undefined;
+        await client.query({ text: 'SET synchronous_commit TO DEFAULT', values: [] }).catch(() => undefined);
+        await Promise.resolve(pool.releaseConnection(client)).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  /** Returns the relaxed connection to the pool (before the pool closes). */
+  async close(): Promise<void> {
+    const pending = this.relaxed;
+    this.relaxed = undefined;
+    if (!pending) return;
+    const client = await pending.catch(() => undefined);
+    if (!client) return;
+    await client.query({ text: 'SET synchronous_commit TO DEFAULT', values: [] }).catch(() => undefined);
+    await Promise.resolve((this.sequelize.connectionManager as unknown as Pool).releaseConnection(client)).catch(() => undefined);
   }
 
   async rows<T>(sql: string, params: readonly unknown[], options?: RunOptions): Promise<T[]> {

@@ -7,6 +7,11 @@ export interface RunOptions {
   transaction?: Transaction;
   /** Fixed-shape statement worth preparing once per connection (PostgreSQL names it). */
   prepare?: boolean;
+  /**
+   * The write may be lost in a server crash without harm (a claim, a lease renewal): PostgreSQL
+   * commits it without waiting for the WAL flush. Ignored inside a caller's transaction.
+   */
+  relaxedDurability?: boolean;
 }
 
 export interface SqlRunner {
@@ -16,6 +21,8 @@ export interface SqlRunner {
   execute(sql: string, params: readonly unknown[], options?: RunOptions): Promise<number>;
   /** Runs `fn` in a READ COMMITTED transaction on one connection. */
   transaction<T>(fn: (transaction: Transaction) => Promise<T>): Promise<T>;
+  /** Gives back connections the runner kept aside; call before closing Sequelize. */
+  close?(): Promise<void>;
 }
 
 /** The driver connection Sequelize holds for a transaction. */

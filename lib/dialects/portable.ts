@@ -1,0 +1,26 @@
+// Statements every database accepts as written: a multi-row VALUES insert, and the fenced SET list
+// of a completion. Dialects use or override them.
+import type { Transaction } from 'sequelize';
+import { Binds } from '../binds';
+import { TASK_COLUMNS, toColumnValues } from '../rows';
+import type { SqlRunner } from '../sql/runner';
+import type { TaskRecord } from '../types';
+
+export async function insertValues(runner: SqlRunner, records: readonly TaskRecord[], transaction?: Transaction): Promise<void> {
+  const binds = new Binds();
+  const tuples = records.map((r) => `(${binds.list(toColumnValues(r))})`);
+  await runner.execute(`INSERT INTO tw_tasks (${TASK_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, binds.values,
+    { transaction, prepare: tuples.length === 1 });
+}
+
+/**
+ * The SET list of a completion, reading the per-task values from `v` (id, result, attempt,
+ * finished_at, duration). `column` qualifies target columns where the dialect needs it.
+ */
+export function completionAssignments(column: (c: string) => string = (c) => c): string {
+  return [
+    `${column('status')} = 'COMPLETED'`, `${column('result')} = v.result`, `${column('error')} = NULL`,
+    `${column('finished_at')} = v.finished_at`, `${column('updated_at')} = v.finished_at`, `${column('duration')} = v.duration`,
+    `${column('run_at')} = NULL`, `${column('locked_by')} = NULL`, `${column('lease_expires_at')} = NULL`,
+  ].join(', ');
+}
