@@ -14,3 +14,7 @@ export {
 } from './errors';
 export { Task, TaskOptions, type TaskClassOptions } from '../decorators/task';
 export { taskCall, type TaskMethodName, type TaskArgs, type TaskResult, type TypedCreateOptions } from './typed-tasks';
+export { createTasksApi, type TasksApi, type TaskSource, type TaskMiddlewareOptions } from './middleware/tasks-api';
+export { taskMiddleware, taskErrorHandler, type TaskErrorHandlerOptions } from './middleware/express';
+export { koaTaskMiddleware, koaTaskErrorHandler, type KoaTaskErrorHandlerOptions } from './middleware/koa';
+export { TaskHttpError, toHttpError, errorResponse, type ErrorBodyOptions, type ErrorResponse } from './middleware/http-errors';
