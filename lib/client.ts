@@ -161,8 +161,8 @@ export class TaskClient {
     const deadline = Date.now() + timeoutSeconds * 1000;
     let wake: () => void = () => undefined;
     let signalled = false; // an event that arrives while the row is being read is not lost
-    const onEvent = (event: { id: string }) => {
-      if (event.id !== id) return;
+    const onEvent = (event: { id: string; ids?: string[] }) => {
+      if (event.id !== id && !event.ids?.includes(id)) return;
       signalled = true;
       wake();
     };

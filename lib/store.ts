@@ -19,6 +19,8 @@ export interface Failure {
   id: string;
   attempt: number;
   error: string;
+  /** When the handler really started. */
+  startedAt: number;
   finishedAt: number;
   duration: number;
   /** When the retry may start; null when no retry is left (FAILED for good). */
@@ -94,7 +96,8 @@ export class TaskStore {
   async fail(workerId: string, f: Failure): Promise<boolean> {
     const binds = new Binds();
     const sql =
-      `UPDATE tw_tasks SET status = 'FAILED', error = ${binds.add(f.error)}, finished_at = ${binds.add(f.finishedAt)}, ` +
+      `UPDATE tw_tasks SET status = 'FAILED', error = ${binds.add(f.error)}, started_at = ${binds.add(f.startedAt)}, ` +
+      `finished_at = ${binds.add(f.finishedAt)}, ` +
       `updated_at = ${binds.add(f.finishedAt)}, duration = ${binds.add(f.duration)}, run_at = ${binds.add(f.retryAt)}, ` +
       `locked_by = NULL, lease_expires_at = NULL WHERE ${this.fence(binds, workerId, f.id, f.attempt)}`;
     return (await this.write(sql, binds, undefined, true)) === 1;

@@ -1,6 +1,7 @@
 // The worker loop: fills free concurrency slots by claiming in the database (PENDING first, then
-// retryable FAILED), runs each task in the pool and settles the outcome with fenced writes that are
-// retried until they land. Leases (heartbeat, sweep) are the LeaseKeeper's. The loop never throws.
+// retryable FAILED), plus up to `prefetch` leased tasks kept ready in memory; runs each task in the
+// pool and settles the outcome with fenced writes that are retried until they land. Leases
+// (heartbeat, sweep) are the LeaseKeeper's. The loop never throws.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -53,6 +54,8 @@ export class Worker extends EventEmitter {
   readonly id = newWorkerId();
   private state: WorkerState = 'new';
   private readonly running = new Map<string, { record: TaskRecord; done: Promise<void> }>();
+  /** Claimed (leased) tasks waiting for a free slot, in claim order: at most `prefetch` more than the slots. */
+  private readonly prefetched: TaskRecord[] = [];
   private readonly settling = new Set<Promise<void>>();
   /** Tasks whose outcome is being written: their leases are renewed until it lands. */
   private readonly settlingIds = new Set<string>();
@@ -81,7 +84,7 @@ export class Worker extends EventEmitter {
     const { config, logger } = deps;
     this.leases = new LeaseKeeper(deps, {
       workerId: this.id,
-      ownedIds: () => [...this.running.keys(), ...this.settlingIds],
+      ownedIds: () => [...this.running.keys(), ...this.prefetched.map((r) => r.id), ...this.settlingIds],
       isRunning: (id) => this.running.has(id),
       claimState: () => ({ epoch: this.claimEpoch, inFlight: this.claimInFlight }),
       giveBack: (ids) => this.giveBack(ids),
@@ -143,17 +146,26 @@ export class Worker extends EventEmitter {
     }, Math.max(0, at - Date.now()));
   }
 
+  /** Starts prefetched tasks in the free slots. */
+  private fillSlots(): void {
+    while (this.running.size < this.deps.config.concurrency && this.prefetched.length > 0) this.launch(this.prefetched.shift()!);
+  }
+
   private async loop(): Promise<void> {
     const { config, logger } = this.deps;
     let failures = 0;
     while (this.state === 'running') {
-      const free = config.concurrency - this.running.size;
-      if (free > 0) {
+      this.fillSlots();
+      // Claim when a slot is idle, or (prefetching) when the in-memory reserve is half spent.
+      const want = config.concurrency + config.prefetch - this.running.size - this.prefetched.length;
+      const slotIdle = this.running.size < config.concurrency;
+      const reserveLow = config.prefetch > 0 && this.prefetched.length <= config.prefetch / 2;
+      if (want > 0 && (slotIdle || reserveLow)) {
         this.claimEpoch++;
         this.claimInFlight = true;
         let claimed: TaskRecord[];
         try {
-          claimed = await this.claim(free);
+          claimed = await this.claim(want);
           if (this.databaseDown) logger.info('database reachable again: claiming resumed');
           this.databaseDown = false;
           failures = 0;
@@ -171,9 +183,10 @@ export class Worker extends EventEmitter {
           this.claimInFlight = false;
           break;
         }
-        for (const record of claimed) this.launch(record);
+        this.prefetched.push(...claimed);
+        this.fillSlots();
         this.claimInFlight = false;
-        if (claimed.length === free) continue; // there may be more ready: claim again at once
+        if (claimed.length === want) continue; // there may be more ready: claim again at once
       }
       await this.sleeper.sleep(config.pollIntervalMs);
     }
@@ -231,6 +244,8 @@ export class Worker extends EventEmitter {
     const rejected = new Map<string, string>();
     try {
       const written = await persistently('complete tasks', () => store.complete(this.id, completions), this.persist);
+      // One message for the whole batch: waiters look for their id in `ids`.
+      if (written && written.length > 0) this.deps.notifier.publish('finished', { id: written[0], ids: written });
       return { written: new Set(written ?? []), rejected, abandoned: written === undefined };
     } catch (error) {
       if (completions.length === 1) {
@@ -249,21 +264,20 @@ export class Worker extends EventEmitter {
   }
 
   private async settle(record: TaskRecord, outcome: TaskOutcome, startedAt: number, duration: number): Promise<void> {
-    const { notifier, logger } = this.deps;
+    const { logger } = this.deps;
     const finishedAt = Math.max(Date.now(), startedAt);
     let written: boolean | 'abandoned';
     if (outcome.ok) {
-      const stored = await this.batcher.add({ id: record.id, attempt: record.retryCount, result: outcome.result, finishedAt, duration });
+      const stored = await this.batcher.add({ id: record.id, attempt: record.retryCount, result: outcome.result, startedAt, finishedAt, duration });
       if (stored.kind === 'rejected') {
         // Retrying cannot store this result (e.g. too long for the column): the task fails instead.
         const error = `ResultError: the database refused the task's result (${stored.reason}); nothing was stored`;
-        written = await this.fail(record, error, finishedAt, duration);
+        written = await this.fail(record, error, startedAt, finishedAt, duration);
       } else {
         written = stored.kind === 'written' ? true : stored.kind === 'abandoned' ? 'abandoned' : false;
-        if (written === true) notifier.publish('finished', { id: record.id, queue: record.queue });
       }
     } else {
-      written = await this.fail(record, outcome.error, finishedAt, duration);
+      written = await this.fail(record, outcome.error, startedAt, finishedAt, duration);
     }
     if (written === false) logger.warn({ task: record.id }, 'outcome not written: this worker no longer held the task (its lease expired and it was taken over)');
     if (written === 'abandoned') logger.warn({ task: record.id }, 'outcome not written: the worker was stopped at once; the task will be recovered when its lease expires');
@@ -271,12 +285,12 @@ export class Worker extends EventEmitter {
   }
 
   /** Writes a failure (retryable or for good); true once written, false if the task was no longer ours. */
-  private async fail(record: TaskRecord, errorText: string, finishedAt: number, duration: number): Promise<boolean | 'abandoned'> {
+  private async fail(record: TaskRecord, errorText: string, startedAt: number, finishedAt: number, duration: number): Promise<boolean | 'abandoned'> {
     const { config, store, notifier, logger } = this.deps;
     const maxRetries = record.maxRetries ?? config.retry;
     const retryable = record.retryCount < maxRetries;
     const retryAt = retryable ? finishedAt + retryDelayMs(record.retryCount + 1, config.backoffBaseMs, config.backoffCapMs) : null;
-    const failure = { id: record.id, attempt: record.retryCount, error: truncateError(errorText), finishedAt, duration, retryAt };
+    const failure = { id: record.id, attempt: record.retryCount, error: truncateError(errorText), startedAt, finishedAt, duration, retryAt };
     let written: boolean | undefined;
     try {
       written = await persistently('fail task', () => store.fail(this.id, failure), this.persist);
@@ -343,6 +357,8 @@ export class Worker extends EventEmitter {
     clearTimeout(this.wakeTimer);
     this.sleeper.wake();
     await Promise.race([this.loopDone, this.forced]);
+    // Prefetched tasks never started: they go back at once, for another worker.
+    await this.giveBack(this.prefetched.splice(0).map((r) => r.id));
     const allDone = Promise.all([...this.running.values()].map((r) => r.done)).then(() => true);
     const finished = await Promise.race([allDone, delay(config.shutdownGraceMs).then(() => false), this.forced.then(() => false)]);
     if (!finished) {

@@ -24,6 +24,8 @@ export interface Completion {
   id: string;
   attempt: number;
   result: string;
+  /** When the handler really started (a prefetched task is claimed before it starts). */
+  startedAt: number;
   finishedAt: number;
   duration: number;
 }

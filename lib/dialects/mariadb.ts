@@ -48,9 +48,9 @@ export const mariadbDialect: Dialect = {
       if (owned.length === 0) return [];
       const binds = new Binds();
       const rows = owned.map((c, i) => {
-        const values = [c.id, c.result, c.finishedAt, c.duration].map((v) => binds.add(v));
+        const values = [c.id, c.result, c.startedAt, c.finishedAt, c.duration].map((v) => binds.add(v));
         return i === 0
-          ? `SELECT ${values[0]} AS id, ${values[1]} AS result, ${values[2]} AS finished_at, ${values[3]} AS duration`
+          ? `SELECT ${values[0]} AS id, ${values[1]} AS result, ${values[2]} AS started_at, ${values[3]} AS finished_at, ${values[4]} AS duration`
           : `SELECT ${values.join(', ')}`;
       });
       await runner.execute(

@@ -15,12 +15,12 @@ export async function insertValues(runner: SqlRunner, records: readonly TaskReco
 
 /**
  * The SET list of a completion, reading the per-task values from `v` (id, result, attempt,
- * finished_at, duration). `column` qualifies target columns where the dialect needs it.
+ * started_at, finished_at, duration). `column` qualifies target columns where the dialect needs it.
  */
 export function completionAssignments(column: (c: string) => string = (c) => c): string {
   return [
     `${column('status')} = 'COMPLETED'`, `${column('result')} = v.result`, `${column('error')} = NULL`,
-    `${column('finished_at')} = v.finished_at`, `${column('updated_at')} = v.finished_at`, `${column('duration')} = v.duration`,
+    `${column('started_at')} = v.started_at`, `${column('finished_at')} = v.finished_at`, `${column('updated_at')} = v.finished_at`, `${column('duration')} = v.duration`,
     `${column('run_at')} = NULL`, `${column('locked_by')} = NULL`, `${column('lease_expires_at')} = NULL`,
   ].join(', ');
 }

@@ -20,8 +20,9 @@ const INSERT_SQL =
 
 const COMPLETE_SQL =
   `UPDATE tw_tasks AS t SET ${completionAssignments()} ` +
-  'FROM unnest($1::text[], $2::text[], $3::int4[], $4::int8[], $5::float8[]) AS v(id, result, attempt, finished_at, duration) ' +
-  "WHERE t.id = v.id AND t.locked_by = $6 AND t.retry_count = v.attempt AND t.status = 'PROGRESS' RETURNING t.id";
+  'FROM unnest($1::text[], $2::text[], $3::int4[], $4::int8[], $5::int8[], $6::float8[]) ' +
+  'AS v(id, result, attempt, started_at, finished_at, duration) ' +
+  "WHERE t.id = v.id AND t.locked_by = $7 AND t.retry_count = v.attempt AND t.status = 'PROGRESS' RETURNING t.id";
 
 export const postgresDialect: Dialect = {
   async claim(runner, params) {
@@ -42,7 +43,7 @@ export const postgresDialect: Dialect = {
   async complete(runner, workerId, completions) {
     const rows = await runner.rows<{ id: string }>(COMPLETE_SQL, [
       completions.map((c) => c.id), completions.map((c) => c.result), completions.map((c) => c.attempt),
-      completions.map((c) => c.finishedAt), completions.map((c) => c.duration), workerId,
+      completions.map((c) => c.startedAt), completions.map((c) => c.finishedAt), completions.map((c) => c.duration), workerId,
     ], { prepare: true });
     return rows.map((r) => r.id);
   },

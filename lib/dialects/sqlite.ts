@@ -20,9 +20,9 @@ export const sqliteDialect: Dialect = {
 
   async complete(runner, workerId, completions) {
     const binds = new Binds();
-    const values = completions.map((c) => `(${binds.list([c.id, c.result, c.attempt, c.finishedAt, c.duration])})`).join(', ');
+    const values = completions.map((c) => `(${binds.list([c.id, c.result, c.attempt, c.startedAt, c.finishedAt, c.duration])})`).join(', ');
     const rows = await runner.rows<{ id: string }>(
-      `WITH v(id, result, attempt, finished_at, duration) AS (VALUES ${values}) ` +
+      `WITH v(id, result, attempt, started_at, finished_at, duration) AS (VALUES ${values}) ` +
         `UPDATE tw_tasks SET ${completionAssignments()} FROM v WHERE tw_tasks.id = v.id AND tw_tasks.locked_by = ${binds.add(workerId)} ` +
         "AND tw_tasks.retry_count = v.attempt AND tw_tasks.status = 'PROGRESS' RETURNING tw_tasks.id",
       binds.values);

@@ -7,6 +7,8 @@ export const TASK_CHANNELS: readonly TaskChannel[] = ['created', 'finished', 're
 
 export interface TaskEvent {
   id: string;
+  /** Every task the event is about, when one message tells of a batch (finished). */
+  ids?: string[];
   queue?: string;
   /** Epoch ms when the task may start (created, requeued). */
   runAt?: number | null;

@@ -68,7 +68,7 @@ for (const dialect of ALL_DIALECTS) {
       const task = await tw.createTask('t.flaky', { maxRetries: 1 });
       const [claimed] = await tw.store.claim(base({ now: Date.now() + 1 }));
       const failedAt = Date.now();
-      expect(await tw.store.fail('w1', { id: task.id, attempt: 0, error: 'Error: boom', finishedAt: failedAt, duration: 0.1, retryAt: failedAt + 5000 })).to.equal(true);
+      expect(await tw.store.fail('w1', { id: task.id, attempt: 0, error: 'Error: boom', startedAt: failedAt, finishedAt: failedAt, duration: 0.1, retryAt: failedAt + 5000 })).to.equal(true);
       expect(await tw.store.claim(base({ from: 'FAILED', now: failedAt + 10 }))).to.have.length(0);
       const [retry] = await tw.store.claim(base({ from: 'FAILED', now: failedAt + 5001, workerId: 'w2' }));
       expect(retry.id).to.equal(claimed.id);
@@ -80,7 +80,7 @@ for (const dialect of ALL_DIALECTS) {
     it('never takes a FAILED task with no retry left', async () => {
       const task = await tw.createTask('t.dead');
       await tw.store.claim(base({ now: Date.now() + 1 }));
-      await tw.store.fail('w1', { id: task.id, attempt: 0, error: 'x', finishedAt: Date.now(), duration: 0, retryAt: null });
+      await tw.store.fail('w1', { id: task.id, attempt: 0, error: 'x', startedAt: Date.now(), finishedAt: Date.now(), duration: 0, retryAt: null });
       expect(await tw.store.claim(base({ from: 'FAILED', now: Date.now() + 10 ** 9 }))).to.have.length(0);
     });
 
@@ -102,7 +102,7 @@ for (const dialect of ALL_DIALECTS) {
     it('fences writes: a worker that no longer holds the task changes nothing', async () => {
       const task = await tw.createTask('t.fenced');
       await tw.store.claim(base({ now: Date.now() + 1 }));
-      const done = { id: task.id, attempt: 0, result: '1', finishedAt: Date.now(), duration: 0 };
+      const done = { id: task.id, attempt: 0, result: '1', startedAt: Date.now(), finishedAt: Date.now(), duration: 0 };
       expect(await tw.store.complete('intruder', [done])).to.deep.equal([]);
       expect(await tw.store.complete('w1', [{ ...done, attempt: 1 }])).to.deep.equal([]);
       expect(await tw.store.fail('intruder', { ...done, error: 'x', retryAt: null })).to.equal(false);
