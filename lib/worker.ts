@@ -13,7 +13,7 @@ import type { TaskCall } from './executor';
 import { LeaseKeeper } from './lease-keeper';
 import type { ClusterLocks } from './locks';
 import type { Notifier, TaskEvent } from './notifier/notifier';
-import { persistently, type PersistOptions } from './persist';
+import { isConflictError, persistently, type PersistOptions } from './persist';
 import type { TaskPool } from './pool/pool';
 import { delay, Sleeper } from './sleeper';
 import type { Completion, TaskStore } from './store';
@@ -171,6 +171,11 @@ export class Worker extends EventEmitter {
           failures = 0;
         } catch (error) {
           this.claimInFlight = false;
+          if (isConflictError(error)) {
+            // A deadlock with another worker rolled the claim back (nothing is ours): go again.
+            await delay(Math.random() * 20);
+            continue;
+          }
           this.leases.noteClaimFailed();
           if (!this.databaseDown) logger.warn({ err: (error as Error).message }, 'claim failed: database unreachable? retrying with backoff');
           this.databaseDown = true;
@@ -204,7 +209,7 @@ export class Worker extends EventEmitter {
       } catch (error) {
         // The PENDING rows are already ours: throwing here would strand them in PROGRESS.
         if (pending.length === 0) throw error;
-        this.leases.noteClaimFailed();
+        if (!isConflictError(error)) this.leases.noteClaimFailed();
         logger.debug({ err: (error as Error).message }, 'claiming retries failed; running the pending tasks already claimed');
       }
     }

@@ -155,11 +155,11 @@ export class WorkerProcess {
 }
 
 /**
- * In afterEach: prints the logs of every process started in the test if it failed, then kills
- * (SIGCONT + SIGKILL) those still running and forgets them.
+ * In afterEach: prints the logs of every process started in the test if it failed (or always, with
+ * TW_FAULT_PRINT_LOGS=1), then kills (SIGCONT + SIGKILL) those still running and forgets them.
  */
 export async function cleanupWorkers(context: Mocha.Context): Promise<void> {
-  const failed = context.currentTest?.state === 'failed';
+  const failed = context.currentTest?.state === 'failed' || process.env.TW_FAULT_PRINT_LOGS === '1';
   const workers = all.splice(0);
   for (const worker of workers) {
     if (failed) {
