@@ -78,6 +78,7 @@ export class Worker extends EventEmitter {
   private claimEpoch = 0;
   private claimInFlight = false;
   private stopping: Promise<void> | undefined;
+  private prepared: Promise<void> | undefined;
 
   constructor(private readonly deps: WorkerDeps) {
     super();
@@ -103,10 +104,16 @@ export class Worker extends EventEmitter {
     return this.running.size;
   }
 
+  /** Starts the pool (threads load the task modules) without claiming yet; start() calls it too. */
+  prepare(): Promise<void> {
+    this.prepared ??= this.deps.pool.start();
+    return this.prepared;
+  }
+
   async start(): Promise<void> {
     if (this.state !== 'new') throw new Error(`worker already ${this.state}`);
     const { config, notifier, logger } = this.deps;
-    await this.deps.pool.start();
+    await this.prepare();
     this.state = 'running';
     const onEvent = (event: TaskEvent) => this.onTaskEvent(event);
     this.unsubscribers.push(await notifier.subscribe('created', onEvent), await notifier.subscribe('requeued', onEvent));

@@ -17,7 +17,7 @@ function makeGraphileAdapter({ id, name, schema, worker, notes }) {
     workerScript: path.join(__dirname, '..', 'workers', 'graphile-worker.js'),
 
     async setup() {
-      const { makeWorkerUtils, runMigrations, Logger } = require('graphile-worker');
+      const { makeWorkerUtils, runMigrations, Logger } = await import('graphile-worker'); // 0.18 is ESM-only
       const logger = new Logger(() => () => {});
       await ensureDatabase(DB);
       await dropSchema(DB, schema);

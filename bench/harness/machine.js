@@ -40,6 +40,7 @@ async function describeMachine() {
     totalMemGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     node: process.version,
+    loadAvgAtStart: os.loadavg().map((x) => +x.toFixed(2)),
     postgres: await pgVersion(),
     redis: await redisVersion(),
   };

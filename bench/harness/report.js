@@ -47,6 +47,7 @@ function machineBlock(m, opts) {
   return [
     `machine: ${m.cpuCount} x ${m.cpuModel}, ${m.totalMemGiB} GiB RAM, ${m.platform}`,
     `node ${m.node}, PostgreSQL ${m.postgres}, Redis ${m.redis}`,
+    `load average at start (1/5/15 min): ${m.loadAvgAtStart.join(' / ')}${m.loadAvgAtStart[0] > 0.7 ? '  <-- WARNING: machine not idle, numbers will be noisy' : ''}`,
     `mode: ${opts.quick ? 'quick' : 'full'}, repeats: ${opts.repeat} (median reported), enqueue 1-by-1 N=${opts.enqueueOneN}, bulk N=${opts.bulkN} in batches of ${opts.bulkBatch}, drain N=${opts.drainN}, pick-up N=${opts.latencyN} every ${opts.latencyGapMs} ms, worker concurrency ${opts.concurrency}`,
   ].join('\n');
 }

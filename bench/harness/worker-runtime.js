@@ -33,8 +33,9 @@ function runWorker({ boot, start, stop }) {
   }, 100);
 
   // The adapter's handler calls this with the task payload { k, t? } for every run.
+  // A payload may carry __s, the start time measured where the handler ran (a pool thread).
   const onTask = async (payload) => {
-    const s = now();
+    const s = payload && typeof payload.__s === 'number' ? payload.__s : now();
     const lat = payload && typeof payload.t === 'number' ? s - payload.t : null;
     buf.push([payload && payload.k, s, now(), lat]);
     if (buf.length >= 500) flush();

@@ -5,7 +5,7 @@ const { runWorker } = require('../harness/worker-runtime');
 
 runWorker({
   async boot(cfg) {
-    const gw = require('graphile-worker');
+    const gw = await import('graphile-worker'); // 0.18 is ESM-only; import() works on every Node 20
     const logger = new gw.Logger((scope) => (level, message) => {
       if (level === 'error') console.error(`[graphile-worker ${process.pid}] ${message}`);
     });

@@ -1,21 +1,35 @@
-// STUB worker process for the task-worker adapter (see adapters/task-worker.js); the lead fills in
-// the TODOs. Protocol: boot -> "ready"; "start" -> begin consuming; each run calls onTask(payload).
+// Worker process for the task-worker adapters: a TaskWorker with the adapter's settings; "start"
+// starts the worker, "stop" stops it gracefully (running tasks finish, completions commit).
 'use strict';
 const path = require('path');
 const { runWorker } = require('../harness/worker-runtime');
 
+const TASKS = path.join(__dirname, 'task-worker-tasks.js');
+
 runWorker({
   async boot(cfg) {
-    // TODO(lead): load the library and connect, but do NOT start consuming yet.
-    const tw = require(path.join(__dirname, '..', '..', 'dist', 'lib', 'index.js'));
-    return { tw, worker: null };
+    const { TaskWorker } = require(path.join(__dirname, '..', '..', 'dist', 'lib', 'index.js'));
+    require(TASKS);
+    const tw = new TaskWorker({
+      databaseUrl: cfg.databaseUrl, redisUrl: cfg.redisUrl, channelPrefix: cfg.channelPrefix, concurrency: cfg.concurrency,
+      modules: [TASKS], logLevel: 'warn', ...cfg.worker,
+    });
+    // Threads start (and load the task module) here, before "ready": boot time is not measured.
+    const worker = tw.createWorker();
+    await worker.prepare();
+    return { tw, worker };
   },
-  async start(s, onTask, cfg) {
-    // TODO(lead): start a worker with concurrency cfg.concurrency whose 'noop' handler is
-    //             `(payload) => onTask(payload)` (await it), connected to cfg.connectionString / cfg.schema / cfg.redis.
-    throw new Error('task-worker worker script: start not implemented yet');
+  async start(state, onTask, cfg) {
+    global.__twBenchOnTask = onTask;
+    // Pool threads return { ...payload, __s: start time }: reported once the outcome is known.
+    if (cfg.worker.pool === 'thread') {
+      state.worker.on('task:settled', ({ outcome }) => {
+        if (outcome.ok) onTask(JSON.parse(outcome.result));
+      });
+    }
+    await state.worker.start();
   },
-  async stop(s) {
-    // TODO(lead): graceful shutdown (let in-flight tasks finish and their completions commit).
+  async stop(state) {
+    await state.tw.close();
   },
 });
