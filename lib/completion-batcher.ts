@@ -1,5 +1,6 @@
 // Collects finished tasks and writes their completions together: one flush per batch window
-// (a few ms) instead of one write per task. Each write stays fenced per task in the store.
+// (a few ms) instead of one write per task, and at most MAX_IN_FLIGHT flushes at once: under load
+// the batches grow instead of the commits piling up. Each write stays fenced per task in the store.
 import type { Completion } from './store';
 
 /**
@@ -17,9 +18,13 @@ export interface BatchResult {
   abandoned?: boolean;
 }
 
+/** Flushes written at the same time; more would only queue on the database's commit. */
+const MAX_IN_FLIGHT = 2;
+
 export class CompletionBatcher {
   private batch: Array<{ completion: Completion; resolve: (outcome: CompletionOutcome) => void }> = [];
   private timer: NodeJS.Timeout | undefined;
+  private inFlight = 0;
 
   constructor(
     private readonly delayMs: number,
@@ -36,12 +41,13 @@ export class CompletionBatcher {
     });
   }
 
+  /** Writes what is gathered now (or as soon as a flush slot frees up). */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const items = this.batch;
-    this.batch = [];
-    if (items.length === 0) return;
+    if (this.batch.length === 0 || this.inFlight >= MAX_IN_FLIGHT) return;
+    const items = this.batch.splice(0, this.maxBatch);
+    this.inFlight++;
     const outcomeOf = (result: BatchResult, id: string): CompletionOutcome => {
       if (result.abandoned) return { kind: 'abandoned' };
       if (result.written.has(id)) return { kind: 'written' };
@@ -51,6 +57,10 @@ export class CompletionBatcher {
     this.flushBatch(items.map((i) => i.completion)).then(
       (result) => items.forEach((i) => i.resolve(outcomeOf(result, i.completion.id))),
       () => items.forEach((i) => i.resolve({ kind: 'abandoned' })),
-    );
+    ).finally(() => {
+      this.inFlight--;
+      // What gathered meanwhile goes out at once: its batch window has already passed.
+      if (this.batch.length > 0) this.flush();
+    });
   }
 }
