@@ -18,3 +18,4 @@ export { createTasksApi, type TasksApi, type TaskSource, type TaskMiddlewareOpti
 export { taskMiddleware, taskErrorHandler, type TaskErrorHandlerOptions } from './middleware/express';
 export { koaTaskMiddleware, koaTaskErrorHandler, type KoaTaskErrorHandlerOptions } from './middleware/koa';
 export { TaskHttpError, toHttpError, errorResponse, type ErrorBodyOptions, type ErrorResponse } from './middleware/http-errors';
+export { TaskAdmin, TaskStateError, type PurgeOptions, type PurgeResult, type QueueStats, type TaskStats } from './admin';

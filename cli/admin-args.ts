@@ -1,0 +1,125 @@
+// Parses tw-admin's commands and flags with commander into one request; every bad value is rejected
+// with a message naming the flag. Nothing here touches the database.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { TaskStatus, type TaskWorkerOptions } from '../lib/index';
+
+export type AdminRequest =
+  | { command: 'list'; status?: TaskStatus; queue?: string; name?: string; limit: number }
+  | { command: 'show'; id: string }
+  | { command: 'retry'; id: string }
+  | { command: 'cancel'; id: string; reason?: string }
+  | { command: 'purge'; olderThanMs: number; olderThan: string; batchSize: number; dryRun: boolean }
+  | { command: 'stats' };
+
+export interface AdminCli {
+  request: AdminRequest;
+  options: TaskWorkerOptions;
+  configFile?: string;
+  json: boolean;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** '7d', '12h', '30m', '90s', '500ms', '2w', or combined like '1d12h'; returns milliseconds. */
+export function parseDuration(text: string): number {
+  const parts = /^\s*((?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w)\s*)+)$/.exec(text);
+  if (!parts) throw new InvalidArgumentError(`"${text}" is not a duration; use a number and a unit (ms, s, m, h, d, w), e.g. 7d, 12h or 1d12h`);
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)) total += Number(amount) * UNITS[unit];
+  return total;
+}
+
+function wholeNumber(flag: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw new InvalidArgumentError(`${flag} takes a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function status(value: string): TaskStatus {
+  const upper = value.toUpperCase();
+  if (!(upper in TaskStatus)) throw new InvalidArgumentError(`--status takes one of ${Object.keys(TaskStatus).join(', ')}`);
+  return upper as TaskStatus;
+}
+
+interface GlobalFlags {
+  databaseUrl?: string;
+  redisUrl?: string;
+  config?: string;
+  json?: boolean;
+}
+
+export function buildAdminProgram(version: string, onRequest: (request: AdminRequest) => void): Command {
+  const program = new Command('tw-admin')
+    .version(version)
+    .description("Inspect and repair task-worker's task table: list, show, retry, cancel, purge, stats.")
+    .addOption(new Option('--database-url <url>', 'sqlite:file, postgres://... or mysql://... (env DATABASE_URL)'))
+    .addOption(new Option('--redis-url <url>', 'redis:// or rediss:// to wake workers after retry/cancel at once (env REDIS_URL)'))
+    .addOption(new Option('--config <file>', 'config file, as for tw-worker (default: "tw-worker" in package.json, .tw-workerrc.json, ...)'))
+    .addOption(new Option('--json', 'print JSON for scripts instead of text'))
+    .showHelpAfterError('(run tw-admin --help for every command)')
+    // Usage errors exit 2, like a bad config; --help and --version exit 0. Set before the
+    // subcommands are added, so they inherit it.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+    .addHelpText('after', `
+Examples:
+  tw-admin list --status FAILED --queue emails --limit 20
+  tw-admin show 2JaCvw9eCXudqaknjzkGQR
+  tw-admin retry 2JaCvw9eCXudqaknjzkGQR
+  tw-admin cancel 2JaCvw9eCXudqaknjzkGQR --reason "duplicate order"
+  tw-admin purge --older-than 7d
+  tw-admin stats --json
+
+Exit codes: 0 done, 1 refused (no such task, or a state the command does not apply to), 2 bad flags or config.`);
+
+  program.command('list')
+    .description('tasks, newest first')
+    .addOption(new Option('--status <status>', 'PENDING, PROGRESS, COMPLETED or FAILED').argParser(status))
+    .option('--queue <queue>', 'only this queue')
+    .option('--name <name>', "only this task name, e.g. 'app.tasks.multiply'")
+    .addOption(new Option('--limit <n>', 'at most this many (default 50)').argParser(wholeNumber('--limit', 1, 100_000)).default(50))
+    .action((o: { status?: TaskStatus; queue?: string; name?: string; limit: number }) =>
+      onRequest({ command: 'list', status: o.status, queue: o.queue, name: o.name, limit: o.limit }));
+
+  program.command('show <id>')
+    .description('one task: arguments, result, error with its stack, timings')
+    .action((id: string) => onRequest({ command: 'show', id }));
+
+  program.command('retry <id>')
+    .description('a FAILED task back to PENDING, claimable now, with its retry count reset')
+    .action((id: string) => onRequest({ command: 'retry', id }));
+
+  program.command('cancel <id>')
+    .description("a PENDING task (or one waiting for a retry) to FAILED with a CancelledError; running tasks are not touched")
+    .option('--reason <text>', 'kept in the task error')
+    .action((id: string, o: { reason?: string }) => onRequest({ command: 'cancel', id, reason: o.reason }));
+
+  program.command('purge')
+    .description('delete COMPLETED and FAILED-for-good tasks that finished longer ago than --older-than, in small batches')
+    .addOption(new Option('--older-than <age>', 'e.g. 7d, 12h, 30m').argParser((v) => ({ text: v, ms: parseDuration(v) })).makeOptionMandatory())
+    .addOption(new Option('--batch-size <n>', 'rows per DELETE (default 1000)').argParser(wholeNumber('--batch-size', 1, 10_000)).default(1000))
+    .option('--dry-run', 'count what would be deleted, delete nothing')
+    .action((o: { olderThan: { text: string; ms: number }; batchSize: number; dryRun?: boolean }) =>
+      onRequest({ command: 'purge', olderThan: o.olderThan.text, olderThanMs: o.olderThan.ms, batchSize: o.batchSize, dryRun: o.dryRun === true }));
+
+  program.command('stats')
+    .description('counts by queue and status, and the age of the oldest task waiting to start')
+    .action(() => onRequest({ command: 'stats' }));
+  return program;
+}
+
+/** Parses argv (without node and script); usage errors are printed and exit with code 2. */
+export function parseAdminArgs(argv: string[], version: string): AdminCli {
+  let request: AdminRequest | undefined;
+  const program = buildAdminProgram(version, (r) => (request = r));
+  program.parse(argv, { from: 'user' });
+  if (!request) program.help({ error: true });
+  const flags = program.opts<GlobalFlags>();
+  return {
+    request: request!,
+    options: { databaseUrl: flags.databaseUrl, redisUrl: flags.redisUrl },
+    configFile: flags.config,
+    json: flags.json === true,
+  };
+}

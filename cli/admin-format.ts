@@ -1,0 +1,119 @@
+// How tw-admin prints: aligned text for a terminal, or JSON for scripts (times as ISO-8601 UTC,
+// the result parsed from its JSON text, `final` saying whether the task can still run again).
+import type { DatabaseTask, PurgeResult, QueueStats, TaskStats } from '../lib/index';
+
+export interface TaskJson {
+  id: string;
+  name: string;
+  status: string;
+  final: boolean;
+  queue: string;
+  priority: number;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  result: unknown;
+  error: string | null;
+  retryCount: number;
+  maxRetries: number | null;
+  timeout: number;
+  createdAt: string | null;
+  runAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  duration: number | null;
+  lockedBy: string | null;
+  leaseExpiresAt: string | null;
+}
+
+function iso(date: Date | null | undefined): string | null {
+  return date ? date.toISOString() : null;
+}
+
+export function taskJson(task: DatabaseTask): TaskJson {
+  return {
+    id: task.id, name: task.name, status: task.status, final: task.isFinal, queue: task.queue, priority: task.priority,
+    args: task.args, kwargs: task.kwargs, result: task.resultValue ?? null, error: task.error, retryCount: task.retryCount,
+    maxRetries: task.maxRetries, timeout: task.timeout, createdAt: iso(task.createdAt), runAt: iso(task.runAt),
+    startedAt: iso(task.startedAt), finishedAt: iso(task.finishedAt), duration: task.duration, lockedBy: task.lockedBy,
+    leaseExpiresAt: iso(task.leaseExpiresAt),
+  };
+}
+
+/** 'FAILED (retry 12:00:05)' for a failed task that will run again. */
+function statusText(task: DatabaseTask): string {
+  if (task.status === 'FAILED' && !task.isFinal && task.runAt) return `FAILED (retry ${time(task.runAt)})`;
+  return task.status;
+}
+
+/** 'YYYY-MM-DD HH:MM:SS' in UTC, or '-'. */
+function time(date: Date | null): string {
+  return date ? date.toISOString().replace('T', ' ').slice(0, 19) : '-';
+}
+
+function seconds(value: number | null): string {
+  if (value === null) return '-';
+  return value < 10 ? `${value.toFixed(3)}s` : `${value.toFixed(1)}s`;
+}
+
+function attempts(task: DatabaseTask): string {
+  return `${task.retryCount}/${task.maxRetries ?? '-'}`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function listText(tasks: DatabaseTask[]): string {
+  if (tasks.length === 0) return 'no tasks match';
+  return table(['ID', 'NAME', 'STATUS', 'QUEUE', 'RETRIES', 'CREATED (UTC)', 'DURATION'],
+    tasks.map((t) => [t.id, t.name, statusText(t), t.queue, attempts(t), time(t.createdAt), seconds(t.duration)]));
+}
+
+function indent(text: string, by: string): string {
+  return text.split('\n').join(`\n${by}`);
+}
+
+export function showText(task: DatabaseTask): string {
+  const json = (value: unknown) => JSON.stringify(value);
+  const rows: Array<[string, string]> = [
+    ['id', task.id],
+    ['name', task.name],
+    ['status', `${statusText(task)}${task.isFinal ? ' (final)' : ''}`],
+    ['queue', `${task.queue}  (priority ${task.priority})`],
+    ['args', json(task.args)],
+    ['kwargs', json(task.kwargs)],
+    ['retries', `${task.retryCount} of ${task.maxRetries ?? "the worker's --retry"}`],
+    ['timeout', `${task.timeout}s`],
+    ['created', time(task.createdAt)],
+    ['run at', time(task.runAt)],
+    ['started', time(task.startedAt)],
+    ['finished', time(task.finishedAt)],
+    ['duration', seconds(task.duration)],
+    ['locked by', task.lockedBy ? `${task.lockedBy} until ${time(task.leaseExpiresAt)}` : '-'],
+    ['result', task.result === null ? '-' : json(task.resultValue)],
+    ['error', task.error === null ? '-' : indent(task.error, ' '.repeat(11))],
+  ];
+  return rows.map(([key, value]) => `${key.padEnd(10)} ${value}`).join('\n');
+}
+
+export function changedText(verb: string, task: DatabaseTask): string {
+  return `${verb} ${task.id} (${task.name}): now ${statusText(task)}`;
+}
+
+export function purgeText(result: PurgeResult, olderThan: string): string {
+  const verb = result.dryRun ? 'would delete' : 'deleted';
+  return `${verb} ${result.completed + result.failed} finished tasks older than ${olderThan} ` +
+    `(finished before ${time(result.cutoff)} UTC): ${result.completed} COMPLETED, ${result.failed} FAILED`;
+}
+
+const STAT_COLUMNS: Array<keyof QueueStats> = ['PENDING', 'PROGRESS', 'COMPLETED', 'FAILED', 'retrying'];
+
+export function statsText(stats: TaskStats): string {
+  const queues = Object.keys(stats.queues).sort();
+  if (queues.length === 0) return 'no tasks';
+  const row = (name: string, s: QueueStats) => [name, ...STAT_COLUMNS.map((c) => String(s[c])), s.oldestReadyAgeSeconds === null ? '-' : seconds(s.oldestReadyAgeSeconds)];
+  return table(['QUEUE', 'PENDING', 'PROGRESS', 'COMPLETED', 'FAILED', 'RETRYING', 'OLDEST WAITING'],
+    [...queues.map((q) => row(q, stats.queues[q])), row('(all)', stats.total)]);
+}

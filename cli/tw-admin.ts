@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// tw-admin: the operator's command beside tw-worker. Reads the same flags, environment and config
+// file, runs one TaskAdmin action and prints it as text or JSON. Logs go to stderr, so stdout
+// carries only the answer.
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import pino from 'pino';
+import { ConfigError, TaskAdmin, TaskWorker, TaskWorkerError } from '../lib/index';
+import { parseAdminArgs, type AdminRequest } from './admin-args';
+import { changedText, listText, purgeText, showText, statsText, taskJson } from './admin-format';
+import { loadConfigFile, mergeOptions } from './config-file';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../../package.json') as { version: string };
+
+/** Codes of refusals the operator can act on (exit 1), as opposed to bad config (exit 2). */
+const REFUSALS = new Set(['TW_NOT_FOUND', 'TW_WRONG_STATUS']);
+
+async function run(admin: TaskAdmin, request: AdminRequest, json: boolean): Promise<string> {
+  const out = (value: unknown, text: () => string) => (json ? JSON.stringify(value, null, 2) : text());
+  switch (request.command) {
+    case 'list': {
+      const tasks = await admin.list({ status: request.status, queue: request.queue, name: request.name, limit: request.limit });
+      return out(tasks.map(taskJson), () => listText(tasks));
+    }
+    case 'show': {
+      const task = await admin.show(request.id);
+      return out(taskJson(task), () => showText(task));
+    }
+    case 'retry': {
+      const task = await admin.retry(request.id);
+      return out(taskJson(task), () => changedText('retrying', task));
+    }
+    case 'cancel': {
+      const task = await admin.cancel(request.id, request.reason);
+      return out(taskJson(task), () => changedText('cancelled', task));
+    }
+    case 'purge': {
+      const result = await admin.purge(request.olderThanMs, { batchSize: request.batchSize, dryRun: request.dryRun });
+      return out({ ...result, cutoff: result.cutoff.toISOString(), deleted: result.dryRun ? 0 : result.completed + result.failed },
+        () => purgeText(result, request.olderThan));
+    }
+    case 'stats': {
+      const stats = await admin.stats();
+      return out(stats, () => statsText(stats));
+    }
+  }
+}
+
+/** A missing table is the usual first-run mistake: say how to fix it. */
+function explain(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/tw_tasks/.test(message) && /(no such table|does not exist|doesn't exist)/i.test(message)) {
+    return 'the task table does not exist in this database: run `tw-worker migrate` (with the same --database-url) first';
+  }
+  return message;
+}
+
+/** Opening a missing SQLite file would create an empty one: refuse instead (tw-admin never creates a database). */
+function assertSqliteFileExists(url: string): void {
+  if (!url.startsWith('sqlite:')) return;
+  const rest = url.slice('sqlite:'.length);
+  const file = rest.startsWith('//') ? rest.slice(2) : rest;
+  if (file === '' || file === ':memory:' || existsSync(file)) return;
+  throw new ConfigError(`no SQLite database at ${path.resolve(file)}: check --database-url (or DATABASE_URL), or run \`tw-worker migrate\` first`);
+}
+
+async function main(): Promise<number> {
+  const cli = parseAdminArgs(process.argv.slice(2), version);
+  const file = await loadConfigFile(cli.configFile);
+  const options = mergeOptions(file.options, cli.options);
+  // Only retry and cancel publish wake-ups; the read-only commands never open Redis.
+  if (cli.request.command !== 'retry' && cli.request.command !== 'cancel') options.redisUrl = null;
+  // Logs on stderr: stdout carries only the answer.
+  const logger = pino({ level: options.logLevel ?? process.env.TW_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  const tw = new TaskWorker({ ...options, logger });
+  assertSqliteFileExists(tw.config.databaseUrl);
+  try {
+    process.stdout.write(`${await run(new TaskAdmin(tw), cli.request, cli.json)}\n`);
+    return 0;
+  } finally {
+    await tw.close();
+  }
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  const code = error instanceof TaskWorkerError ? (REFUSALS.has(error.code) ? 1 : 2) : 1;
+  process.stderr.write(`tw-admin: ${explain(error)}\n`);
+  process.exit(code);
+});
