@@ -1,0 +1,87 @@
+// The sample Express app: routes that enqueue the sample's tasks (typed by class and method) and
+// routes that report a task's status and result. Only the web side: the worker runs in-process
+// (npm start) or as tw-worker beside it.
+import express, { type Express } from 'express';
+import * as path from 'node:path';
+import { taskErrorHandler, taskMiddleware, type TaskWorker } from '../lib/index';
+import { integer, text } from './input';
+import { taskView } from './task-view';
+import { SampleTasks } from './tasks';
+
+export const ROUTES = {
+  'POST /reports': 'word report of { "text": "..." }',
+  'POST /emails': 'send { "to", "subject", "body" } (to sample-data/outbox.log)',
+  'POST /thumbnails': 'render a Mandelbrot PNG { "width": 160, "height": 120 }',
+  'POST /slow': 'count { "seconds": 10 } slowly',
+  'POST /inventory-sync': 'a supplier call that fails, retries twice, then fails for good { "sku": "..." }',
+  'POST /tasks': 'any task by name { "name": "sample.tasks.wordReport", "args": ["..."] }',
+  'GET /tasks/:id': "a task's status, result or error",
+  'GET /tasks/:id/wait?timeout=30': 'the same, once the task is final (or 202 after the timeout)',
+  'GET /thumbnails/:file': 'a rendered thumbnail',
+};
+
+export function createExpressApp(tw: TaskWorker, dataDir: string): Express {
+  const app = express();
+  app.use(express.json({ limit: '200kb' }));
+  app.use(taskMiddleware(tw, { maxWaitTimeout: 60 }));
+
+  app.get('/', (_req, res) => {
+    res.json({ app: 'task-worker sample (Express)', routes: ROUTES });
+  });
+
+  app.post('/reports', async (req, res) => {
+    const task = await req.tasks.create(SampleTasks, 'wordReport', [text(req.body, 'text', 100_000)]);
+    res.status(202).json(taskView(task));
+  });
+
+  app.post('/emails', async (req, res) => {
+    const args: [string, string, string] = [text(req.body, 'to', 200), text(req.body, 'subject', 200), text(req.body, 'body', 10_000)];
+    const task = await req.tasks.create(SampleTasks, 'sendEmail', args, { queue: 'emails' });
+    res.status(202).json(taskView(task));
+  });
+
+  app.post('/thumbnails', async (req, res) => {
+    const width = integer(req.body, 'width', 16, 1024, 160);
+    const height = integer(req.body, 'height', 16, 1024, 120);
+    const task = await req.tasks.create(SampleTasks, 'thumbnail', [width, height]);
+    res.status(202).json(taskView(task));
+  });
+
+  app.post('/slow', async (req, res) => {
+    const task = await req.tasks.create(SampleTasks, 'slowCount', [integer(req.body, 'seconds', 1, 60, 10)]);
+    res.status(202).json(taskView(task));
+  });
+
+  app.post('/inventory-sync', async (req, res) => {
+    const task = await req.tasks.create(SampleTasks, 'syncInventory', [text(req.body, 'sku', 64)]);
+    res.status(202).json(taskView(task));
+  });
+
+  // By name, as an API gateway might: the library validates the name and arguments (400 on error).
+  app.post('/tasks', async (req, res) => {
+    const body = req.body as { name?: unknown; args?: unknown } | undefined;
+    const task = await req.tasks.create(body?.name as string, { args: body?.args as unknown[] | undefined });
+    res.status(202).json(taskView(task));
+  });
+
+  app.get('/tasks/:id', async (req, res) => {
+    const task = await req.tasks.get(req.params.id);
+    if (!task) res.status(404).json({ error: { code: 'NOT_FOUND', message: `no task with id ${req.params.id}` } });
+    else res.json(taskView(task));
+  });
+
+  app.get('/tasks/:id/wait', async (req, res) => {
+    const timeout = req.query.timeout === undefined ? 30 : Number(req.query.timeout);
+    const task = await req.tasks.wait(req.params.id, { timeout });
+    if (task) {
+      res.json(taskView(task));
+      return;
+    }
+    const current = await req.tasks.get(req.params.id);
+    res.status(202).json(current ? taskView(current) : null);
+  });
+
+  app.use('/thumbnails', express.static(path.join(dataDir, 'thumbnails'), { index: false, fallthrough: false }));
+  app.use(taskErrorHandler());
+  return app;
+}
