@@ -41,7 +41,9 @@ export function isConflictError(error: unknown): boolean {
 export function isPermanentWriteError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const outer = error as { parent?: unknown; original?: unknown };
-  const cause = (outer.parent ?? outer.original ?? error) as { code?: unknown; sqlState?: unknown };
+  const cause = (outer.parent ?? outer.original ?? error) as { code?: unknown; sqlState?: unknown; errno?: unknown };
+  // A statement over max_allowed_packet: the server also drops the connection (SQLSTATE 08S01).
+  if (cause.errno === 1153) return true;
   // PostgreSQL puts the SQLSTATE in `code`; mysql2 in `sqlState` (its `code` is a name like ER_DATA_TOO_LONG).
   const state = typeof cause.sqlState === 'string' ? cause.sqlState : typeof cause.code === 'string' ? cause.code : '';
   if (/^\d\d[0-9A-Z]{3}$/.test(state)) return PERMANENT_SQLSTATE_CLASSES.has(state.slice(0, 2));

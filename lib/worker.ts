@@ -59,8 +59,11 @@ export class Worker extends EventEmitter {
   private readonly settling = new Set<Promise<void>>();
   /** Tasks whose outcome is being written: their leases are renewed until it lands. */
   private readonly settlingIds = new Set<string>();
-  /** Tasks handed back at shutdown: their late outcomes are not written. */
-  private readonly givenBack = new Set<string>();
+  /**
+   * Runs handed back unfinished at shutdown: their late outcomes are not written. Keyed by the
+   * claimed record, not the id: a task handed back (an orphan) may be claimed and run here again.
+   */
+  private readonly givenBack = new WeakSet<TaskRecord>();
   private readonly sleeper = new Sleeper();
   private readonly batcher: CompletionBatcher;
   private readonly leases: LeaseKeeper;
@@ -232,7 +235,7 @@ export class Worker extends EventEmitter {
     const started = performance.now();
     this.emit('task:start', record);
     const done = this.deps.pool.run(call).then((outcome) => {
-      if (this.givenBack.has(record.id)) {
+      if (this.givenBack.has(record)) {
         this.running.delete(record.id);
         return;
       }
@@ -327,7 +330,6 @@ export class Worker extends EventEmitter {
 
   private async giveBack(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    ids.forEach((id) => this.givenBack.add(id));
     const { store, logger, notifier } = this.deps;
     const count = await persistently('give tasks back', () => store.giveBack(this.id, ids, Date.now()), this.persist);
     if (count === undefined) {
@@ -375,7 +377,7 @@ export class Worker extends EventEmitter {
     const finished = await Promise.race([allDone, delay(config.shutdownGraceMs).then(() => false), this.forced.then(() => false)]);
     if (!finished) {
       const unfinished = [...this.running.keys()];
-      unfinished.forEach((id) => this.givenBack.add(id));
+      this.running.forEach(({ record }) => this.givenBack.add(record));
       // Stop the tasks before handing them back, so that no task runs here and elsewhere at once.
       // (Inline tasks only see their signal aborted; they cannot be stopped.)
       await pool.close();
