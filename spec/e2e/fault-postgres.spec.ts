@@ -66,6 +66,8 @@ describe('fault: PostgreSQL restarted during a 2,000-task run', function () {
     const saw = (msg: string) => workers.some((w) => w.hasLog(msg));
     expect(saw('claim failed: database unreachable? retrying with backoff'), 'a claim hit the outage').to.equal(true);
     expect(saw('database reachable again: claiming resumed'), 'claiming resumed').to.equal(true);
+    // Outcomes of tasks that finished while the server was down were kept and written afterwards.
+    expect(saw('database write succeeded after retrying'), 'a result written after the outage').to.equal(true);
     for (const worker of workers) expect(await worker.stop()).to.equal(0);
   });
 });
