@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ResolvedConfig } from './config';
 import type { ClusterLocks } from './locks';
 import type { Notifier } from './notifier/notifier';
+import { isConflictError } from './persist';
 import type { TaskStore } from './store';
 
 const STALE_SWEEP_LIMIT = 500;
@@ -45,8 +46,12 @@ export class LeaseKeeper {
     return Math.min(Math.max(this.deps.config.leaseMs / 2, 250), 30_000);
   }
 
-  /** Any failed database call: leases could not be renewed meanwhile, by us or by anyone. */
-  noteDatabaseError(): void {
+  /**
+   * A failed database call: leases could not be renewed meanwhile, by us or by anyone. A lock
+   * conflict (deadlock) is not an outage and does not count.
+   */
+  noteDatabaseError(error?: unknown): void {
+    if (error !== undefined && isConflictError(error)) return;
     this.lastDbErrorAt = Date.now();
   }
 
@@ -67,7 +72,7 @@ export class LeaseKeeper {
     try {
       held = await store.renewLeases(this.holder.workerId, now + config.leaseMs, now);
     } catch (error) {
-      this.noteDatabaseError();
+      this.noteDatabaseError(error);
       if (owned.length > 0 && Date.now() - this.lastRenewedAt > config.leaseMs && !this.warnedExpiry) {
         this.warnedExpiry = true;
         logger.warn({ err: (error as Error).message, tasks: owned.length },
@@ -82,7 +87,7 @@ export class LeaseKeeper {
       else if (held > owned.length && !inFlight) await this.returnOrphans(epoch);
       else if (!inFlight && this.orphansPossible && this.holder.claimState().epoch === epoch) this.orphansPossible = false;
     } catch (error) {
-      this.noteDatabaseError();
+      this.noteDatabaseError(error);
       logger.debug({ err: (error as Error).message }, 'lease check failed; next heartbeat will retry');
     }
     for (const id of this.reportedLost) if (!this.holder.isRunning(id)) this.reportedLost.delete(id);
@@ -140,7 +145,7 @@ export class LeaseKeeper {
         }
       });
     } catch (error) {
-      this.noteDatabaseError();
+      this.noteDatabaseError(error);
       logger.debug({ err: (error as Error).message }, 'stale-lease sweep failed; next round will retry');
     }
   }

@@ -94,7 +94,7 @@ export class Worker extends EventEmitter {
       giveBack: (ids) => this.giveBack(ids),
       wake: () => this.sleeper.wake(),
     });
-    this.persist = { logger, giveUp: () => this.hardStopped, onError: () => this.leases.noteDatabaseError() };
+    this.persist = { logger, giveUp: () => this.hardStopped, onError: (error) => this.leases.noteDatabaseError(error) };
     this.batcher = new CompletionBatcher(config.completionBatchDelayMs, MAX_COMPLETION_BATCH, (completions) => this.writeCompletions(completions));
   }
 
