@@ -166,8 +166,9 @@ export class Worker extends EventEmitter {
     let failures = 0;
     while (this.state === 'running') {
       this.fillSlots();
-      // Claim when a slot is idle, or (prefetching) when the in-memory reserve is half spent.
-      const want = config.concurrency + config.prefetch - this.running.size - this.prefetched.length;
+      // Claim when a slot is idle, or (prefetching) when the in-memory reserve is half spent. Tasks
+      // whose outcome is still being written count too: claiming must not outrun the writes.
+      const want = config.concurrency + config.prefetch - this.running.size - this.prefetched.length - this.settlingIds.size;
       const slotIdle = this.running.size < config.concurrency;
       const reserveLow = config.prefetch > 0 && this.prefetched.length <= config.prefetch / 2;
       if (want > 0 && (slotIdle || reserveLow)) {
@@ -248,6 +249,7 @@ export class Worker extends EventEmitter {
       void settled.finally(() => {
         this.settling.delete(settled);
         this.settlingIds.delete(record.id);
+        this.sleeper.wake(); // written: room to claim again
       });
     });
     this.running.set(record.id, { record, done });
