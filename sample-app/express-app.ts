@@ -22,6 +22,7 @@ export const ROUTES = {
 
 export function createExpressApp(tw: TaskWorker, dataDir: string): Express {
   const app = express();
+  app.set('json spaces', 2); // readable with curl
   app.use(express.json({ limit: '200kb' }));
   app.use(taskMiddleware(tw, { maxWaitTimeout: 60 }));
 

@@ -4,7 +4,7 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { currentTask, Task, TaskOptions } from '../lib/index';
+import { currentTask, Task, TaskOptions } from '../lib/tasks'; // the light entry: pool threads load this file
 import { renderMandelbrot } from './mandelbrot';
 import { encodePng } from './png';
 import { sampleSettings } from './settings';
@@ -43,14 +43,14 @@ export class SampleTasks {
   }
 
   /** Renders a Mandelbrot thumbnail to a PNG file: CPU-bound, so it runs in a worker thread. */
-  async thumbnail(width: number, height: number): Promise<{ file: string; url: string; bytes: number }> {
+  async thumbnail(width: number, height: number): Promise<{ url: string; bytes: number }> {
     const { id } = currentTask();
     const dir = path.join(sampleSettings().dataDir, 'thumbnails');
     await mkdir(dir, { recursive: true });
     const png = encodePng(width, height, renderMandelbrot(width, height));
     const name = `${id}.png`;
     await writeFile(path.join(dir, name), png);
-    return { file: path.join(dir, name), url: `/thumbnails/${name}`, bytes: png.length };
+    return { url: `/thumbnails/${name}`, bytes: png.length };
   }
 
   /** Counts slowly, one second a step; stops early when aborted (timeout, or the worker stopping). */

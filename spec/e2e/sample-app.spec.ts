@@ -47,7 +47,7 @@ describe('sample app: npm start (Express, SQLite, no Redis, in-process worker)',
   });
   after(async function () {
     if (app) expect(await app.stop(), `exit code on SIGTERM; output:\n${app.output()}`).to.equal(0);
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('prints its URL and example curl commands', function () {
@@ -113,7 +113,7 @@ describe('sample app: PostgreSQL + Redis, web and worker as separate processes (
   });
   after(async function () {
     const codes = await Promise.all(processes.map((p) => p.stop()));
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
     expect(codes, processes.map((p) => p.output()).join('\n----\n')).to.deep.equal(processes.map(() => 0));
   });
 

@@ -73,7 +73,7 @@ describe('tw-admin CLI (SQLite)', function () {
   });
   after(async () => {
     await tw?.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('list prints a table, newest first; --json prints the tasks; filters apply', async function () {
