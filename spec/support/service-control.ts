@@ -29,9 +29,14 @@ export const postgresUp = () => succeeds('pg_isready', ['-h', '127.0.0.1', '-p',
 export const redisUp = () => succeeds('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping']);
 export const mariadbUp = () => succeeds('mariadb-admin', ['-h', '127.0.0.1', '-uroot', 'ping']);
 
-/** `pg_ctlcluster restart` (fast shutdown: open connections are cut), then waits until it answers. */
-export async function restartPostgres(): Promise<void> {
-  await run('pg_ctlcluster', ['--skip-systemctl-redirect', postgresVersion(), 'main', 'restart'], { timeout: 60_000 });
+/** Fast shutdown (open connections are cut); resolves once the server is down. */
+export async function stopPostgres(): Promise<void> {
+  await run('pg_ctlcluster', ['--skip-systemctl-redirect', postgresVersion(), 'main', 'stop', '-m', 'fast'], { timeout: 60_000 });
+}
+
+/** Starts the server and waits until it answers. */
+export async function startPostgres(): Promise<void> {
+  await run('pg_ctlcluster', ['--skip-systemctl-redirect', postgresVersion(), 'main', 'start'], { timeout: 60_000 });
   await waitFor('PostgreSQL to answer', postgresUp, 60_000, 200);
 }
 
