@@ -1,5 +1,6 @@
 // SQLite: the claim is a single UPDATE ... RETURNING. SQLite has one writer at a time, so the
-// sub-select and the update form one atomic step; no row lock is needed. A batch of completions
+// sub-select and the update form one atomic step; no row lock is needed. Like PostgreSQL's, the
+// claim commits without waiting for the disk (a claim lost to a power cut only runs a task again). A batch of completions
 // is one UPDATE ... FROM a VALUES list, so it costs one commit.
 import { Binds } from '../binds';
 import type { RawTaskRow } from '../rows';
@@ -13,7 +14,7 @@ export const sqliteDialect: Dialect = {
     const sql =
       `UPDATE tw_tasks SET ${set} WHERE id IN (SELECT id FROM tw_tasks WHERE ${readyFilter(params, binds)} ` +
       `${CLAIM_ORDER} LIMIT ${binds.add(params.limit)}) RETURNING *`;
-    return runner.rows<RawTaskRow>(sql, binds.values, { prepare: true });
+    return runner.rows<RawTaskRow>(sql, binds.values, { prepare: true, relaxedDurability: true });
   },
 
   insert: insertValues,
