@@ -66,7 +66,10 @@ export class LeaseKeeper {
     const { epoch, inFlight } = this.holder.claimState();
     const owned = this.holder.ownedIds();
     // Idle and no failed claim: nothing to renew (and no write to contend with the claims).
-    if (owned.length === 0 && !this.orphansPossible) return;
+    if (owned.length === 0 && !this.orphansPossible) {
+      this.lastRenewedAt = Date.now(); // nothing held: nothing can expire
+      return;
+    }
     const now = Date.now();
     let held: number;
     try {
