@@ -175,6 +175,7 @@ export class TaskStore {
     return next === null || next === undefined ? null : Number(next);
   }
 
+  /** Newest first: ids are time-ordered, so the primary key gives the order without a sort. */
   async list(filter: ListFilter = {}): Promise<TaskRecord[]> {
     const binds = new Binds();
     const where: string[] = [];
@@ -183,7 +184,7 @@ export class TaskStore {
     if (filter.name) where.push(`name = ${binds.add(filter.name)}`);
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')} ` : '';
     const rows = await this.select(
-      `SELECT * FROM tw_tasks ${clause}ORDER BY created_at DESC, id DESC LIMIT ${binds.add(filter.limit ?? 50)}`, binds);
+      `SELECT * FROM tw_tasks ${clause}ORDER BY id DESC LIMIT ${binds.add(filter.limit ?? 50)}`, binds);
     return rows.map(toRecord);
   }
 
