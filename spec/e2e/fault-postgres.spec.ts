@@ -69,11 +69,14 @@ describe('fault: PostgreSQL restarted during a 2,000-task run', function () {
       expect(worker.alive, `${worker.options.label} survived`).to.equal(true);
       expect(worker.hasLog('recovered a task from a lost worker'), 'no sweep mistook the outage for a dead worker').to.equal(false);
     }
-    const saw = (msg: string) => workers.some((w) => w.hasLog(msg));
-    expect(saw('claim failed: database unreachable? retrying with backoff'), 'a claim hit the outage').to.equal(true);
-    expect(saw('database reachable again: claiming resumed'), 'claiming resumed').to.equal(true);
     // Outcomes of tasks that finished while the server was down were kept and written afterwards.
-    expect(saw('database write succeeded after retrying'), 'a result written after the outage').to.equal(true);
+    // (Whether a claim also hit the outage depends on timing: when it does, it backs off and logs.)
+    const saw = (msg: string) => workers.some((w) => w.hasLog(msg));
+    expect(saw('database write failed; retrying until it succeeds'), 'a result write hit the outage').to.equal(true);
+    expect(saw('database write succeeded after retrying'), 'and was written afterwards').to.equal(true);
+    if (saw('claim failed: database unreachable? retrying with backoff')) {
+      expect(saw('database reachable again: claiming resumed'), 'claiming resumed').to.equal(true);
+    }
     for (const worker of workers) expect(await worker.stop()).to.equal(0);
   });
 });
