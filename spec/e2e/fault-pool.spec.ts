@@ -36,8 +36,9 @@ for (const dialect of ALL_DIALECTS) {
     afterEach(async function () {
       if (this.currentTest?.state === 'failed') console.log(`\n----- pool-${dialect} -----\n${worker?.text.slice(-20_000)}`);
     });
-    after(async () => {
+    after(async function () {
       if (worker) expect(await worker.stop()).to.equal(0);
+      await cleanupWorkers(this);
       await tw?.close();
     });
 
@@ -115,6 +116,8 @@ describe('fault: inline pool [sqlite]', function () {
 
   before(async function () {
     tw = await openSuite(this, 'sqlite', 'fault_inline');
+  });
+  beforeEach(() => {
     dir = faultDir('inline');
   });
   afterEach(async function () {

@@ -159,10 +159,11 @@ export class WorkerProcess {
  * TW_FAULT_PRINT_LOGS=1), then kills (SIGCONT + SIGKILL) those still running and forgets them.
  */
 export async function cleanupWorkers(context: Mocha.Context): Promise<void> {
-  const failed = context.currentTest?.state === 'failed' || process.env.TW_FAULT_PRINT_LOGS === '1';
+  const failed = context.currentTest?.state === 'failed';
+  const print = failed || process.env.TW_FAULT_PRINT_LOGS === '1';
   const workers = all.splice(0);
   for (const worker of workers) {
-    if (failed) {
+    if (print) {
       console.log(`\n----- ${worker.options.label} (pid ${worker.child.pid}) -----\n${worker.text.slice(-20_000)}`);
     }
     if (worker.alive) {
@@ -171,13 +172,21 @@ export async function cleanupWorkers(context: Mocha.Context): Promise<void> {
       await worker.exited;
     }
   }
+  for (const dir of dirs.splice(0)) {
+    if (failed) console.log(`      run records kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-/** A fresh directory for one test's run records. */
+const dirs: string[] = [];
+
+/** A fresh directory for one test's run records; removed by cleanupWorkers unless the test failed. */
 export function faultDir(label: string): string {
   const base = path.join(os.tmpdir(), 'tw-fault-runs');
   mkdirSync(base, { recursive: true });
-  return mkdtempSync(path.join(base, `${label}-`));
+  const dir = mkdtempSync(path.join(base, `${label}-`));
+  dirs.push(dir);
+  return dir;
 }
 
 export interface RunRecord {
