@@ -53,6 +53,8 @@ export function buildProgram(version: string): Command {
     .addOption(new Option('--poll-interval <s>', 'seconds between polls when no wake-up comes (default 1)').argParser(seconds('--poll-interval')))
     .addOption(new Option('--lease-time <s>', "seconds before a silent worker's tasks are retried elsewhere (default 30)").argParser(seconds('--lease-time')))
     .addOption(new Option('--shutdown-grace <s>', 'seconds to let running tasks finish on SIGTERM (default 30)').argParser(seconds('--shutdown-grace')))
+    .addOption(new Option('--prefetch <n>', 'tasks claimed ahead and kept ready in memory (default 0)').argParser(wholeNumber('--prefetch', 0)))
+    .addOption(new Option('--thread-memory-limit <mib>', 'heap limit of each pool thread in MiB (default 512)').argParser(wholeNumber('--thread-memory-limit', 16)))
     .addOption(new Option('--pool <kind>', "'thread' (default; hung tasks are killed) or 'inline' (same event loop)").choices(['thread', 'inline']))
     .addOption(new Option('--module-root <dir>', "directory where unregistered names like 'app.tasks.add' resolve to app/tasks.js"))
     .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env TW_LOG_LEVEL)')
@@ -80,6 +82,8 @@ interface ParsedFlags {
   pollInterval?: number;
   leaseTime?: number;
   shutdownGrace?: number;
+  prefetch?: number;
+  threadMemoryLimit?: number;
   pool?: 'thread' | 'inline';
   moduleRoot?: string;
   logLevel?: string;
@@ -106,6 +110,8 @@ export function parseArgs(argv: string[], version: string): CliRequest {
     pollInterval: flags.pollInterval,
     leaseTime: flags.leaseTime,
     shutdownGrace: flags.shutdownGrace,
+    prefetch: flags.prefetch,
+    threadMemoryLimit: flags.threadMemoryLimit,
     pool: flags.pool,
     moduleRoot: flags.moduleRoot,
     logLevel: flags.logLevel,

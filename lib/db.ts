@@ -46,6 +46,22 @@ function tuneSqliteConnections(sequelize: Sequelize): void {
   };
 }
 
+interface MysqlConnection {
+  query(sql: string, callback: (error: Error | null) => void): void;
+}
+
+/**
+ * Every MariaDB session of ours reads committed data: the default REPEATABLE READ takes gap locks
+ * on the status ranges that claims, completions and lease renewals all touch, and they deadlock.
+ */
+function readCommittedSessions(sequelize: Sequelize): void {
+  sequelize.addHook('afterConnect', async (connection: unknown) => {
+    const conn = connection as MysqlConnection;
+    await new Promise<void>((resolve, reject) =>
+      conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (e) => (e ? reject(e) : resolve())));
+  });
+}
+
 export interface DatabaseOptions {
   /** Connection pool size for PostgreSQL and MariaDB. Default 10. */
   poolMax?: number;
@@ -68,6 +84,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Sequel
       pool: { max: options.poolMax ?? 10, min: 0, idle: 10_000, acquire: 30_000 },
       ...(dialect === 'mariadb' ? { dialectOptions: { connectTimeout: 10_000 } } : {}),
     });
+    if (dialect === 'mariadb') readCommittedSessions(sequelize);
   }
   return sequelize;
 }

@@ -109,7 +109,7 @@ export class TaskWorker {
     }
     return new ThreadPool({ size: config.concurrency, modules: config.modules, moduleRoot: config.moduleRoot,
       memoryLimitMb: config.threadMemoryLimitMb },
-    (error) => this.logger.error({ err: error.message }, 'a pool thread could not be replaced; running with one slot less'));
+    (error) => this.logger.error({ err: error.message }, 'a pool thread could not be started; its slot waits while the pool keeps trying'));
   }
 
   /** A worker with this instance's config; call start() on it. */

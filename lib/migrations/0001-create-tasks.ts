@@ -12,12 +12,13 @@ export async function up({ context }: { context: MigrationContext }): Promise<vo
   await queryInterface.createTable('tw_tasks', {
     id: { type: DataTypes.STRING(22), primaryKey: true, allowNull: false },
     name: { type: DataTypes.STRING(200), allowNull: false },
-    args: { type: DataTypes.TEXT, allowNull: false },
-    kwargs: { type: DataTypes.TEXT, allowNull: false },
+    // TEXT('long'): LONGTEXT on MariaDB, whose plain TEXT stops at 64 KiB; TEXT elsewhere.
+    args: { type: DataTypes.TEXT('long'), allowNull: false },
+    kwargs: { type: DataTypes.TEXT('long'), allowNull: false },
     timeout: { type: DataTypes.DOUBLE, allowNull: false },
     status: { type: DataTypes.STRING(16), allowNull: false },
-    result: { type: DataTypes.TEXT },
-    error: { type: DataTypes.TEXT },
+    result: { type: DataTypes.TEXT('long') },
+    error: { type: DataTypes.TEXT('long') },
     retry_count: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
     max_retries: { type: DataTypes.INTEGER },
     queue: { type: DataTypes.STRING(64), allowNull: false, defaultValue: 'default' },

@@ -72,6 +72,28 @@ export async function requireService(context: Mocha.Context, service: TestDialec
   context.skip();
 }
 
+/** Databases this run created, dropped when the run ends. */
+const created: Array<{ dialect: 'postgres' | 'mariadb'; name: string }> = [];
+
+/** Drops every database this run created (called once, after all suites have closed theirs). */
+export async function dropCreatedDatabases(): Promise<void> {
+  for (const dialect of ['postgres', 'mariadb'] as const) {
+    const names = created.filter((c) => c.dialect === dialect).map((c) => c.name);
+    if (names.length === 0) continue;
+    const admin = adminConnection(dialect);
+    try {
+      for (const name of names) {
+        await admin.query(dialect === 'postgres' ? `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)` : `DROP DATABASE IF EXISTS \`${name}\``);
+      }
+    } catch (error) {
+      console.warn(`could not drop the test databases of ${dialect}: ${(error as Error).message}`);
+    } finally {
+      await admin.close();
+    }
+  }
+  created.length = 0;
+}
+
 /** A new, empty database for one suite; returns its URL. */
 export async function freshDatabase(dialect: TestDialect, label: string): Promise<string> {
   const name = `tw_test_${label}_${process.pid}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
@@ -86,6 +108,7 @@ export async function freshDatabase(dialect: TestDialect, label: string): Promis
     const quoted = dialect === 'postgres' ? `"${name}"` : `\`${name}\``;
     await admin.query(`DROP DATABASE IF EXISTS ${quoted}${dialect === 'postgres' ? ' WITH (FORCE)' : ''}`);
     await admin.query(`CREATE DATABASE ${quoted}`);
+    if (!created.some((c) => c.dialect === dialect && c.name === name)) created.push({ dialect, name });
   } finally {
     await admin.close();
   }
