@@ -174,7 +174,7 @@ export class Worker extends EventEmitter {
       if (want > 0 && (slotIdle || reserveLow)) {
         this.claimEpoch++;
         this.claimInFlight = true;
-        let claimed: TaskRecord[];
+        let claimed: { count: number; unaccepted: TaskRecord[] };
         try {
           claimed = await this.claim(want);
           if (this.databaseDown) logger.info('database reachable again: claiming resumed');
@@ -195,36 +195,47 @@ export class Worker extends EventEmitter {
           continue;
         }
         if (this.state !== 'running') {
-          await this.giveBack(claimed.map((r) => r.id));
+          await this.giveBack(claimed.unaccepted.map((r) => r.id));
           this.claimInFlight = false;
           break;
         }
-        this.prefetched.push(...claimed);
-        this.fillSlots();
+        this.accept(claimed.unaccepted);
         this.claimInFlight = false;
-        if (claimed.length === want) continue; // there may be more ready: claim again at once
+        if (claimed.count === want) continue; // there may be more ready: claim again at once
       }
       await this.sleeper.sleep(config.pollIntervalMs);
     }
   }
 
-  private async claim(free: number): Promise<TaskRecord[]> {
+  /** Queues claimed tasks in claim order and starts as many as there are free slots. */
+  private accept(records: TaskRecord[]): void {
+    this.prefetched.push(...records.sort(byClaimOrder));
+    this.fillSlots();
+  }
+
+  /**
+   * Claims up to `free` tasks: PENDING first, started at once (a new task does not wait for the
+   * retry claim's round trip), then retryable FAILED ones. Returns how many were claimed and those
+   * not accepted yet (the retries; or everything, when the worker began stopping meanwhile).
+   */
+  private async claim(free: number): Promise<{ count: number; unaccepted: TaskRecord[] }> {
     const { config, store, logger } = this.deps;
     const now = Date.now();
     const base = { now, workerId: this.id, leaseUntil: now + config.leaseMs, defaultMaxRetries: config.retry, queues: config.queues };
     const pending = await store.claim({ ...base, from: 'PENDING', limit: free });
-    let retries: TaskRecord[] = [];
-    if (pending.length < free) {
-      try {
-        retries = await store.claim({ ...base, from: 'FAILED', limit: free - pending.length });
-      } catch (error) {
-        // The PENDING rows are already ours: throwing here would strand them in PROGRESS.
-        if (pending.length === 0) throw error;
-        if (!isConflictError(error)) this.leases.noteClaimFailed();
-        logger.debug({ err: (error as Error).message }, 'claiming retries failed; running the pending tasks already claimed');
-      }
+    if (this.state !== 'running') return { count: pending.length, unaccepted: pending };
+    this.accept(pending);
+    if (pending.length >= free) return { count: pending.length, unaccepted: [] };
+    try {
+      const retries = await store.claim({ ...base, from: 'FAILED', limit: free - pending.length });
+      return { count: pending.length + retries.length, unaccepted: retries };
+    } catch (error) {
+      // The PENDING rows are already ours and started: report them, not the failure.
+      if (pending.length === 0) throw error;
+      if (!isConflictError(error)) this.leases.noteClaimFailed();
+      logger.debug({ err: (error as Error).message }, 'claiming retries failed; running the pending tasks already claimed');
+      return { count: pending.length, unaccepted: [] };
     }
-    return [...pending.sort(byClaimOrder), ...retries.sort(byClaimOrder)];
   }
 
   private launch(record: TaskRecord): void {
