@@ -25,14 +25,14 @@ export class DatabaseTask extends Model {
   declare name: string;
 
   @Column({
-    type: DataType.TEXT('long'),
+    type: DataType.TEXT,
     allowNull: false,
     get(this: DatabaseTask) { return parseJsonText<JsonValue[]>(this.getDataValue('args'), []); },
   })
   declare args: JsonValue[];
 
   @Column({
-    type: DataType.TEXT('long'),
+    type: DataType.TEXT,
     allowNull: false,
     get(this: DatabaseTask) { return parseJsonText<JsonObject>(this.getDataValue('kwargs'), {}); },
   })
@@ -46,11 +46,11 @@ export class DatabaseTask extends Model {
   declare status: TaskStatus;
 
   /** The handler's return value as JSON text (JSON.parse it, or use `resultValue`). */
-  @Column(DataType.TEXT('long'))
+  @Column(DataType.TEXT)
   declare result: string | null;
 
   /** The error message and stack of the last failed attempt. */
-  @Column(DataType.TEXT('long'))
+  @Column(DataType.TEXT)
   declare error: string | null;
 
   /** Retries made so far (0 for the first attempt). */

@@ -9,16 +9,17 @@ export async function up({ context }: { context: MigrationContext }): Promise<vo
   const { queryInterface, transaction, dialect } = context;
   // Binary collation on MariaDB: ids and names compare case-sensitively, as on the other databases.
   const tableOptions = dialect === 'mariadb' ? { transaction, charset: 'utf8mb4', collate: 'utf8mb4_bin' } : { transaction };
+  // LONGTEXT on MariaDB, whose plain TEXT stops at 64 KiB; TEXT (unbounded) on the others.
+  const longText = dialect === 'mariadb' ? DataTypes.TEXT('long') : DataTypes.TEXT;
   await queryInterface.createTable('tw_tasks', {
     id: { type: DataTypes.STRING(22), primaryKey: true, allowNull: false },
     name: { type: DataTypes.STRING(200), allowNull: false },
-    // TEXT('long'): LONGTEXT on MariaDB, whose plain TEXT stops at 64 KiB; TEXT elsewhere.
-    args: { type: DataTypes.TEXT('long'), allowNull: false },
-    kwargs: { type: DataTypes.TEXT('long'), allowNull: false },
+    args: { type: longText, allowNull: false },
+    kwargs: { type: longText, allowNull: false },
     timeout: { type: DataTypes.DOUBLE, allowNull: false },
     status: { type: DataTypes.STRING(16), allowNull: false },
-    result: { type: DataTypes.TEXT('long') },
-    error: { type: DataTypes.TEXT('long') },
+    result: { type: longText },
+    error: { type: longText },
     retry_count: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
     max_retries: { type: DataTypes.INTEGER },
     queue: { type: DataTypes.STRING(64), allowNull: false, defaultValue: 'default' },
