@@ -22,6 +22,17 @@ describe('task ids', () => {
     expect(earlierClock > later).to.equal(true);
   });
 
+  it('encodes milliseconds << 80 plus 80 random bits as a 22-digit base-57 number', () => {
+    const alphabet = '23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+    const decode = (id: string) => [...id].reduce((n, c) => n * 57n + BigInt(alphabet.indexOf(c)), 0n);
+    for (const ahead of [20_000, 30_000]) {
+      const ms = Date.now() + ahead; // ahead of every earlier call, so not a monotonic increment
+      const value = decode(newTaskId(ms));
+      expect(value >> 80n).to.equal(BigInt(ms));
+      expect(value < 1n << 128n).to.equal(true);
+    }
+  });
+
   it('rejects strings that are not ids', () => {
     for (const bad of ['', 'short', '../../etc/passwd', 'O'.repeat(22), 42, null]) expect(isTaskId(bad)).to.equal(false);
   });
