@@ -9,7 +9,7 @@ const { median } = require('./harness/stats');
 const { describeMachine } = require('./harness/machine');
 const report = require('./harness/report');
 
-const ADAPTERS = ['task-worker', 'task-worker-thread', 'task-worker-sqlite', 'task-worker-mariadb', 'graphile-worker-batched', 'graphile-worker-defaults', 'pg-boss', 'bullmq'];
+const ADAPTERS = ['task-worker', 'task-worker-thread', 'task-worker-sqlite', 'task-worker-mariadb', 'task-worker-noredis', 'graphile-worker-batched', 'graphile-worker-defaults', 'pg-boss', 'bullmq'];
 const FULL = { repeat: 3, enqueueOneN: 2000, bulkN: 10000, bulkBatch: 1000, drainN: 10000, latencyN: 200 };
 const QUICK = { repeat: 1, enqueueOneN: 500, bulkN: 2000, bulkBatch: 1000, drainN: 2000, latencyN: 50 };
 const COMMON = { concurrency: 4, latencyGapMs: 20, idleBeforeMs: 1000, graceMs: 300, drainTimeoutMs: 180000 };

@@ -35,14 +35,14 @@ async function freshDatabase(dialect, db) {
   return `sqlite:${file}`;
 }
 
-function makeTaskWorkerAdapter({ id, name, dialect, worker }) {
+function makeTaskWorkerAdapter({ id, name, dialect, worker, redis = true }) {
   const db = `bench_${id.replace(/-/g, '_')}`;
   let tw = null;
   return {
     id,
     name,
     version: 'task-worker (repo dist/)',
-    settings: { database: dialect, redis: 'pub/sub wake-ups', concurrency: 'per --concurrency (4)', ...worker,
+    settings: { database: dialect, redis: redis ? 'pub/sub wake-ups' : 'none (workers poll)', concurrency: 'per --concurrency (4)', ...worker,
       enqueueOne: 'createTask', enqueueBulk: 'createTasks (1,000 per call)' },
     workerScript: path.join(__dirname, '..', 'workers', 'task-worker.js'),
 
@@ -55,9 +55,10 @@ function makeTaskWorkerAdapter({ id, name, dialect, worker }) {
       const { TaskWorker, TaskRegistry } = require(DIST);
       const databaseUrl = await freshDatabase(dialect, db);
       const channelPrefix = `twbench-${randomBytes(4).toString('hex')}`;
-      tw = new TaskWorker({ databaseUrl, redisUrl: REDIS_URL, channelPrefix, registry: new TaskRegistry(), logLevel: 'warn' });
+      const redisUrl = redis ? REDIS_URL : null;
+      tw = new TaskWorker({ databaseUrl, redisUrl, channelPrefix, registry: new TaskRegistry(), logLevel: 'warn' });
       await tw.migrate();
-      return { databaseUrl, redisUrl: REDIS_URL, channelPrefix, worker };
+      return { databaseUrl, redisUrl, channelPrefix, worker };
     },
     async teardown() {
       if (tw) await tw.close();
