@@ -3,18 +3,13 @@
 // inserts, IN lists) go through the driver's escaping, so the server's prepared-statement cap is safe.
 import { Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
-import { connectionOf, toQuestionMarks, type RunOptions, type SqlRunner } from './runner';
+import { onConnection, toQuestionMarks, type RunOptions, type SqlRunner } from './runner';
 
 type Callback = (error: Error | null, result: unknown) => void;
 
 interface MysqlConnection {
   execute(sql: string, values: unknown[], callback: Callback): void;
   query(sql: string, values: unknown[], callback: Callback): void;
-}
-
-interface Pool {
-  getConnection(options: object): Promise<unknown>;
-  releaseConnection(connection: unknown): Promise<void> | void;
 }
 
 export class MysqlRunner implements SqlRunner {
@@ -28,14 +23,7 @@ export class MysqlRunner implements SqlRunner {
         if (options?.prepare) connection.execute(text, values, done);
         else connection.query(text, values, done);
       });
-    if (options?.transaction) return call(connectionOf<MysqlConnection>(options.transaction));
-    const pool = this.sequelize.connectionManager as unknown as Pool;
-    const connection = (await pool.getConnection({ type: 'write' })) as MysqlConnection;
-    try {
-      return await call(connection);
-    } finally {
-      await pool.releaseConnection(connection);
-    }
+    return onConnection(this.sequelize, options?.transaction, call);
   }
 
   async rows<T>(sql: string, params: readonly unknown[], options?: RunOptions): Promise<T[]> {

@@ -3,15 +3,10 @@
 import { createHash } from 'node:crypto';
 import { Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
-import { connectionOf, type RunOptions, type SqlRunner } from './runner';
+import { onConnection, poolOf, type RunOptions, type SqlRunner } from './runner';
 
 interface PgClient {
   query(config: { text: string; values: unknown[]; name?: string }): Promise<{ rows: unknown[]; rowCount: number | null }>;
-}
-
-interface Pool {
-  getConnection(options: object): Promise<unknown>;
-  releaseConnection(connection: unknown): Promise<void> | void;
 }
 
 export class PostgresRunner implements SqlRunner {
@@ -34,15 +29,8 @@ export class PostgresRunner implements SqlRunner {
 
   private async run(sql: string, params: readonly unknown[], options?: RunOptions) {
     const query = { text: sql, values: [...params], ...(options?.prepare ? { name: this.nameOf(sql) } : {}) };
-    if (options?.transaction) return connectionOf<PgClient>(options.transaction).query(query);
-    if (options?.relaxedDurability) return this.runRelaxed(query);
-    const pool = this.sequelize.connectionManager as unknown as Pool;
-    const client = (await pool.getConnection({ type: 'write' })) as PgClient;
-    try {
-      return await client.query(query);
-    } finally {
-      await pool.releaseConnection(client);
-    }
+    if (options?.relaxedDurability && !options.transaction) return this.runRelaxed(query);
+    return onConnection(this.sequelize, options?.transaction, (client: PgClient) => client.query(query));
   }
 
   /**
@@ -51,7 +39,7 @@ export class PostgresRunner implements SqlRunner {
    * connection is dropped and replaced on the next call.
    */
   private async runRelaxed(query: { text: string; values: unknown[]; name?: string }) {
-    const pool = this.sequelize.connectionManager as unknown as Pool;
+    const pool = poolOf(this.sequelize);
     this.relaxed ??= (async () => {
       const client = (await pool.getConnection({ type: 'write' })) as PgClient;
       await client.query({ text: 'SET synchronous_commit TO OFF', values: [] });
@@ -89,7 +77,7 @@ export class PostgresRunner implements SqlRunner {
     const client = await pending.catch(() => undefined);
     if (!client) return;
     await client.query({ text: 'SET synchronous_commit TO DEFAULT', values: [] }).catch(() => undefined);
-    await Promise.resolve((this.sequelize.connectionManager as unknown as Pool).releaseConnection(client)).catch(() => undefined);
+    await Promise.resolve(poolOf(this.sequelize).releaseConnection(client)).catch(() => undefined);
   }
 
   async rows<T>(sql: string, params: readonly unknown[], options?: RunOptions): Promise<T[]> {

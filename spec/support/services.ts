@@ -64,12 +64,12 @@ export function serviceProblem(service: TestDialect | 'redis'): Promise<string |
 }
 
 /** In a before() hook: skip the suite on a laptop, fail it in CI, when a service is down. */
-export async function requireService(context: Mocha.Context, service: TestDialect | 'redis'): Promise<void> {
+export async function requireService(suite: Mocha.Context, service: TestDialect | 'redis'): Promise<void> {
   const problem = await serviceProblem(service);
   if (!problem) return;
   if (IN_CI) throw new Error(`${problem}: CI needs every service (see .ci/run)`);
   console.warn(`      skipping: ${problem}; start it to run these tests`);
-  context.skip();
+  suite.skip();
 }
 
 /** Databases this run created, dropped when the run ends. */
