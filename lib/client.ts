@@ -1,6 +1,6 @@
 // The producer side: createTask / createTasks / getTask / waitForCompletion. Input is validated in
 // full before anything is written; the wake-up is published after the row is committed.
-import type { Transaction } from 'sequelize';
+import { Sequelize as BaseSequelize, type Transaction } from 'sequelize';
 import type { ResolvedConfig } from './config';
 import { TaskWorkerError, UnknownTaskError, ValidationError } from './errors';
 import { newTaskId, isTaskId } from './ids';
@@ -109,6 +109,18 @@ export class TaskClient {
     else publish();
   }
 
+  /**
+   * The transaction to write in: the caller's, else the one Sequelize's CLS holds for this
+   * database (apps that called Sequelize.useCLS expect every query in a managed transaction to
+   * join it, and our statements bypass Sequelize's query path).
+   */
+  private transactionFor(explicit: Transaction | undefined): Transaction | undefined {
+    if (explicit) return explicit;
+    const namespace = (BaseSequelize as unknown as { _cls?: { get(key: string): unknown } })._cls;
+    const ambient = namespace?.get('transaction') as (Transaction & { sequelize?: unknown }) | undefined;
+    return ambient && ambient.sequelize === this.store.sequelize ? ambient : undefined;
+  }
+
   /** Saves a PENDING task and wakes a worker; returns the saved row. */
   createTask(name: string, options?: CreateTaskOptions): Promise<DatabaseTask>;
   /**
@@ -121,8 +133,9 @@ export class TaskClient {
       ? resolveTypedCall(target, second as string, args, typedOptions)
       : { name: target, options: (second ?? {}) as CreateTaskOptions };
     const record = this.buildRecord(name, options ?? {}, Date.now(), `createTask("${String(name)}")`);
-    await this.store.insert([record], options?.transaction);
-    this.announce([record], options?.transaction);
+    const transaction = this.transactionFor(options?.transaction);
+    await this.store.insert([record], transaction);
+    this.announce([record], transaction);
     return toModel(record);
   }
 
@@ -136,8 +149,9 @@ export class TaskClient {
       return this.buildRecord(name, rest, now, `createTasks[${i}] ("${String(name)}")`);
     });
     if (records.length === 0) return [];
-    await this.store.insert(records, options.transaction);
-    this.announce(records, options.transaction);
+    const transaction = this.transactionFor(options.transaction);
+    await this.store.insert(records, transaction);
+    this.announce(records, transaction);
     return records.map(toModel);
   }
 
