@@ -9,6 +9,15 @@ interface PgClient {
   query(config: { text: string; values: unknown[]; name?: string }): Promise<{ rows: unknown[]; rowCount: number | null }>;
 }
 
+/**
+ * The session of the kept-aside connection, which runs the claims and lease renewals. Commits do
+ * not wait for the WAL flush; and the planner may not answer a claim with a bitmap scan and a sort
+ * of the whole backlog, which it picks when the statistics are stale (a freshly loaded backlog,
+ * before autovacuum analyzes it: 28 ms instead of 6 ms per claim of 200 over 20,000 tasks). The
+ * claim's ORDER BY matches the claim indexes, so an ordered index scan is always right.
+ */
+const RELAXED_SESSION = ['SET synchronous_commit TO OFF', 'SET enable_bitmapscan TO OFF', 'SET enable_sort TO OFF'];
+
 export class PostgresRunner implements SqlRunner {
   private readonly names = new Map<string, string>();
   /** One pooled connection kept aside with synchronous_commit off, for relaxed writes. */
@@ -42,7 +51,7 @@ export class PostgresRunner implements SqlRunner {
     const pool = poolOf(this.sequelize);
     this.relaxed ??= (async () => {
       const client = (await pool.getConnection({ type: 'write' })) as PgClient;
-      await client.query({ text: 'SET synchronous_commit TO OFF', values: [] });
+      for (const text of RELAXED_SESSION) await client.query({ text, values: [] });
       return client;
     })();
     const pending = this.relaxed;
@@ -62,7 +71,7 @@ export class PostgresRunner implements SqlRunner {
       // durability restored; if even that fails it is broken, and the pool drops it on validation.
       if (this.relaxed === pending) {
         this.relaxed = undefined;
-        await client.query({ text: 'SET synchronous_commit TO DEFAULT', values: [] }).catch(() => undefined);
+        await client.query({ text: 'RESET ALL', values: [] }).catch(() => undefined);
         await Promise.resolve(pool.releaseConnection(client)).catch(() => undefined);
       }
       throw error;
@@ -76,7 +85,7 @@ export class PostgresRunner implements SqlRunner {
     if (!pending) return;
     const client = await pending.catch(() => undefined);
     if (!client) return;
-    await client.query({ text: 'SET synchronous_commit TO DEFAULT', values: [] }).catch(() => undefined);
+    await client.query({ text: 'RESET ALL', values: [] }).catch(() => undefined);
     await Promise.resolve(poolOf(this.sequelize).releaseConnection(client)).catch(() => undefined);
   }
 
