@@ -165,16 +165,6 @@ export class TaskStore {
         `WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)} AND id IN (${binds.list(ids)})`, binds);
   }
 
-  /** Earliest run_at after `now` among tasks waiting to start, for the worker's wake-up timer. */
-  async nextRunAt(now: number, queues: readonly string[]): Promise<number | null> {
-    const binds = new Binds();
-    const queueFilter = queues.length > 0 ? ` AND queue IN (${binds.list(queues)})` : '';
-    const rows = await this.runner.rows<{ next: number | string | null }>(
-      `SELECT MIN(run_at) AS next FROM tw_tasks WHERE status IN ('PENDING', 'FAILED') AND run_at > ${binds.add(now)}${queueFilter}`, binds.values);
-    const next = rows[0]?.next;
-    return next === null || next === undefined ? null : Number(next);
-  }
-
   /** Newest first: ids are time-ordered, so the primary key gives the order without a sort. */
   async list(filter: ListFilter = {}): Promise<TaskRecord[]> {
     const binds = new Binds();
