@@ -100,7 +100,7 @@ export class LeaseKeeper {
   private async reportLostLeases(owned: string[]): Promise<void> {
     const running = owned.filter((id) => this.holder.isRunning(id));
     if (running.length === 0) return;
-    const still = await this.deps.store.heldBy(this.holder.workerId, running);
+    const still = new Set(await this.deps.store.leasedBy(this.holder.workerId));
     for (const id of running) {
       if (still.has(id) || !this.holder.isRunning(id) || this.reportedLost.has(id)) continue;
       this.reportedLost.add(id);

@@ -79,9 +79,3 @@ export async function pendingMigrations(sequelize: Sequelize): Promise<string[]>
   const pending = await buildUmzug(sequelize, dialectOf(sequelize), undefined).pending();
   return pending.map((m) => m.name);
 }
-
-/** Reverts every migration (drops the tables). For tests and uninstalling. */
-export async function migrateDownAll(sequelize: Sequelize): Promise<void> {
-  const dialect = dialectOf(sequelize);
-  await withMigrationLock(sequelize, (transaction) => buildUmzug(sequelize, dialect, transaction).down({ to: 0 }));
-}

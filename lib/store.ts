@@ -1,5 +1,6 @@
-// Every SQL statement of the engine except the per-dialect claim. Each write after a claim is
-// fenced on (locked_by, retry_count, status PROGRESS): a worker that lost its lease changes nothing.
+// Every SQL statement of the engine; the per-dialect ones (claim, bulk insert, bulk completion)
+// are delegated to the dialect. Each write after a claim is fenced on (locked_by, retry_count,
+// status PROGRESS): a worker that lost its lease changes nothing.
 import type { Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import { Binds } from './binds';
@@ -112,16 +113,7 @@ export class TaskStore {
         `WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)}`, binds.values, { prepare: true, relaxedDurability: true });
   }
 
-  /** Ids among `ids` that this worker still holds. */
-  async heldBy(workerId: string, ids: readonly string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const binds = new Binds();
-    const rows = await this.runner.rows<{ id: string }>(
-      `SELECT id FROM tw_tasks WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)} AND id IN (${binds.list(ids)})`, binds.values);
-    return new Set(rows.map((r) => r.id));
-  }
-
-  /** Every task this worker holds in PROGRESS: finds claims whose reply never reached it. */
+  /** Every task this worker holds in PROGRESS (a bounded set: its slots, prefetch and unwritten outcomes). */
   async leasedBy(workerId: string): Promise<string[]> {
     const binds = new Binds();
     const rows = await this.runner.rows<{ id: string }>(

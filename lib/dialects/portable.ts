@@ -24,3 +24,9 @@ export function completionAssignments(column: (c: string) => string = (c) => c):
     `${column('run_at')} = NULL`, `${column('locked_by')} = NULL`, `${column('lease_expires_at')} = NULL`,
   ].join(', ');
 }
+
+/** The fence of a batched completion: the row of `v.id`, still this worker's, in the attempt `v` ran. */
+export function completionFence(column: (c: string) => string, workerPlaceholder: string): string {
+  return `${column('id')} = v.id AND ${column('locked_by')} = ${workerPlaceholder} AND ${column('retry_count')} = v.attempt ` +
+    `AND ${column('status')} = 'PROGRESS'`;
+}

@@ -6,7 +6,7 @@
 import { Binds } from '../binds';
 import { TASK_COLUMNS, toColumnValues, type RawTaskRow } from '../rows';
 import { CLAIM_ORDER, claimAssignments, readyFilter, type Dialect } from './dialect';
-import { completionAssignments } from './portable';
+import { completionAssignments, completionFence } from './portable';
 
 const COLUMN_TYPES: Record<(typeof TASK_COLUMNS)[number], string> = {
   id: 'text', name: 'text', args: 'text', kwargs: 'text', timeout: 'float8', status: 'text', result: 'text', error: 'text',
@@ -22,7 +22,7 @@ const COMPLETE_SQL =
   `UPDATE tw_tasks AS t SET ${completionAssignments()} ` +
   'FROM unnest($1::text[], $2::text[], $3::int4[], $4::int8[], $5::int8[], $6::float8[]) ' +
   'AS v(id, result, attempt, started_at, finished_at, duration) ' +
-  "WHERE t.id = v.id AND t.locked_by = $7 AND t.retry_count = v.attempt AND t.status = 'PROGRESS' RETURNING t.id";
+  `WHERE ${completionFence((c) => `t.${c}`, '$7')} RETURNING t.id`;
 
 export const postgresDialect: Dialect = {
   async claim(runner, params) {

@@ -5,7 +5,7 @@
 import { Binds } from '../binds';
 import type { RawTaskRow } from '../rows';
 import { CLAIM_ORDER, claimAssignments, readyFilter, type Dialect } from './dialect';
-import { completionAssignments, insertValues } from './portable';
+import { completionAssignments, completionFence, insertValues } from './portable';
 
 export const sqliteDialect: Dialect = {
   async claim(runner, params) {
@@ -24,8 +24,8 @@ export const sqliteDialect: Dialect = {
     const values = completions.map((c) => `(${binds.list([c.id, c.result, c.attempt, c.startedAt, c.finishedAt, c.duration])})`).join(', ');
     const rows = await runner.rows<{ id: string }>(
       `WITH v(id, result, attempt, started_at, finished_at, duration) AS (VALUES ${values}) ` +
-        `UPDATE tw_tasks SET ${completionAssignments()} FROM v WHERE tw_tasks.id = v.id AND tw_tasks.locked_by = ${binds.add(workerId)} ` +
-        "AND tw_tasks.retry_count = v.attempt AND tw_tasks.status = 'PROGRESS' RETURNING tw_tasks.id",
+        `UPDATE tw_tasks SET ${completionAssignments()} FROM v ` +
+        `WHERE ${completionFence((c) => `tw_tasks.${c}`, binds.add(workerId))} RETURNING tw_tasks.id`,
       binds.values);
     return rows.map((r) => r.id);
   },
