@@ -18,7 +18,7 @@ const INSERT_SQL =
   `INSERT INTO tw_tasks (${TASK_COLUMNS.join(', ')}) SELECT * FROM unnest(` +
   TASK_COLUMNS.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c]}[]`).join(', ') + ')';
 
-const COMPLETE_SQL =
+export const COMPLETE_SQL =
   `UPDATE tw_tasks AS t SET ${completionAssignments()} ` +
   'FROM unnest($1::text[], $2::text[], $3::int4[], $4::int8[], $5::int8[], $6::float8[]) ' +
   'AS v(id, result, attempt, started_at, finished_at, duration) ' +
