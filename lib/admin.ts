@@ -49,9 +49,10 @@ export interface TaskStats {
   total: QueueStats;
 }
 
+/** Literal filters (not bound): they match the partial purge indexes of migration 0002. */
 const FINISHED = [
-  { status: TaskStatus.COMPLETED, extra: '', key: 'completed' as const },
-  { status: TaskStatus.FAILED, extra: ' AND run_at IS NULL', key: 'failed' as const },
+  { filter: "status = 'COMPLETED'", key: 'completed' as const },
+  { filter: "status = 'FAILED' AND run_at IS NULL", key: 'failed' as const },
 ];
 
 function emptyStats(): QueueStats {
@@ -136,8 +137,8 @@ export class TaskAdmin {
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new ValidationError(`purge: batchSize must be 1 to 10000; got ${String(batchSize)}`);
     const cutoff = Date.now() - olderThanMs;
     const result: PurgeResult = { cutoff: new Date(cutoff), completed: 0, failed: 0, dryRun: options.dryRun === true };
-    for (const { status, extra, key } of FINISHED) {
-      const where = (binds: Binds) => `status = ${binds.add(status)}${extra} AND finished_at < ${binds.add(cutoff)}`;
+    for (const { filter, key } of FINISHED) {
+      const where = (binds: Binds) => `${filter} AND finished_at < ${binds.add(cutoff)}`;
       if (options.dryRun) {
         const binds = new Binds();
         const rows = await this.runner.rows<{ n: number | string }>(`SELECT COUNT(*) AS n FROM tw_tasks WHERE ${where(binds)}`, binds.values);

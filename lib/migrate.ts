@@ -7,8 +7,9 @@ import type { Sequelize } from 'sequelize-typescript';
 import { dialectOf, type DialectName } from './db';
 import type { MigrationContext } from './migrations/context';
 import * as createTasks from './migrations/0001-create-tasks';
+import * as partialIndexes from './migrations/0002-partial-indexes';
 
-const MIGRATIONS = [createTasks];
+const MIGRATIONS = [createTasks, partialIndexes];
 const MIGRATION_TABLE = 'tw_migrations';
 const LOCK_KEY = 7_424_917_001; // any constant shared by every task-worker process
 

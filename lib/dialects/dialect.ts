@@ -39,10 +39,18 @@ export interface Dialect {
   complete(runner: SqlRunner, workerId: string, completions: readonly Completion[]): Promise<string[]>;
 }
 
+/**
+ * The status is written as a literal, never bound: the claim indexes are partial (one per status,
+ * see migration 0002) and a planner can only match a partial index's predicate to a constant.
+ */
+const FROM_STATUS: Record<ClaimParams['from'], string> = { PENDING: "status = 'PENDING'", FAILED: "status = 'FAILED'" };
+
 /** The candidate filter and order, identical on every dialect so the claim indexes serve it. */
 export function readyFilter(params: ClaimParams, binds: Binds): string {
+  const status = FROM_STATUS[params.from];
+  if (!status) throw new Error(`cannot claim from status ${String(params.from)}`);
   const queueFilter = params.queues.length > 0 ? ` AND queue IN (${binds.list(params.queues)})` : '';
-  return `status = ${binds.add(params.from)} AND run_at <= ${binds.add(params.now)}${queueFilter}`;
+  return `${status} AND run_at <= ${binds.add(params.now)}${queueFilter}`;
 }
 
 export const CLAIM_ORDER = 'ORDER BY priority, run_at, id';

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import type { TaskWorker } from '../../lib/index';
 import type { ClaimParams } from '../../lib/dialects/dialect';
+import { COMPLETE_SQL } from '../../lib/dialects/postgres';
 import { ALL_DIALECTS } from '../support/services';
 import { clearTasks, openSuite } from '../support/harness';
 
@@ -126,31 +127,67 @@ for (const dialect of ALL_DIALECTS) {
       expect(back.startedAt).to.equal(null);
     });
 
-    it('keeps the claim an index scan over a large finished history', async function () {
+    if (dialect === 'postgres') {
+      it('completes a batch by primary key, even with statistics older than the claims', async () => {
+        // Statistics say nothing is in PROGRESS; 3,000 rows are. A plan built on that estimate
+        // reads every PROGRESS row once per completed task.
+        await tw.createTasks(Array.from({ length: 3000 }, () => ({ name: 't.batch' })));
+        await tw.sequelize.query('ANALYZE tw_tasks');
+        const claimed = await tw.store.claim(base({ limit: 3000, now: Date.now() + 1 }));
+        const [{ plan_cache_mode: mode }] = await tw.sequelize.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode', { type: QueryTypes.SELECT });
+        expect(mode).to.equal('force_generic_plan');
+        const ids = claimed.slice(0, 200).map((t) => t.id);
+        const arrays = [ids, ids.map(() => 'null'), ids.map(() => 0), ids.map(() => 1), ids.map(() => 2), ids.map(() => 0.5)]
+          .map((values) => `'{${values.join(',')}}'`);
+        const plan = await tw.sequelize.transaction(async (transaction) => {
+          await tw.sequelize.query(`PREPARE tw_spec_complete AS ${COMPLETE_SQL}`, { transaction });
+          const rows = await tw.sequelize.query<Record<string, string>>(
+            `EXPLAIN EXECUTE tw_spec_complete(${arrays.join(', ')}, 'w1')`, { type: QueryTypes.SELECT, transaction });
+          await tw.sequelize.query('DEALLOCATE tw_spec_complete', { transaction });
+          return rows.map((r) => Object.values(r)[0]).join('\n');
+        });
+        expect(plan).to.match(/Index Scan using tw_tasks_pkey/);
+        expect(plan).to.not.match(/Seq Scan|Bitmap|tw_tasks_leases/);
+        expect(await tw.store.complete('w1', claimed.map((t) => ({ id: t.id, attempt: 0, result: 'null', startedAt: 1, finishedAt: 2, duration: 0 }))))
+          .to.have.length(3000);
+      });
+    }
+
+    it('keeps the claim, the retry claim and the sweep index scans over a large finished history', async function () {
       this.timeout(120_000);
       const finished = Array.from({ length: 20_000 }, (_, i) => ({ name: 't.history', args: [i] }));
       await tw.createTasks(finished);
       await tw.sequelize.query("UPDATE tw_tasks SET status = 'COMPLETED', run_at = NULL");
       await tw.createTasks(Array.from({ length: 10 }, () => ({ name: 't.ready' })));
-      const sql = 'SELECT id FROM tw_tasks WHERE status = \'PENDING\' AND run_at <= 99999999999999 ORDER BY priority, run_at, id LIMIT 4';
-      let plan: string;
-      if (dialect === 'postgres') {
-        await tw.sequelize.query('ANALYZE tw_tasks');
-        const rows = await tw.sequelize.query<Record<string, string>>(`EXPLAIN ${sql}`, { type: QueryTypes.SELECT });
-        plan = rows.map((r) => Object.values(r)[0]).join('\n');
-        expect(plan).to.match(/Index (Only )?Scan using tw_tasks_claim/);
-        expect(plan).to.not.match(/Seq Scan/);
-      } else if (dialect === 'mariadb') {
-        await tw.sequelize.query('ANALYZE TABLE tw_tasks');
-        const rows = await tw.sequelize.query<{ key: string; type: string }>(`EXPLAIN ${sql}`, { type: QueryTypes.SELECT });
-        plan = JSON.stringify(rows);
-        expect(rows[0].key).to.equal('tw_tasks_claim');
-        expect(rows[0].type).to.not.equal('ALL');
-      } else {
-        const rows = await tw.sequelize.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, { type: QueryTypes.SELECT });
-        plan = rows.map((r) => r.detail).join('\n');
-        expect(plan).to.match(/USING (COVERING )?INDEX tw_tasks_claim/);
-        expect(plan).to.not.match(/USE TEMP B-TREE/);
+      const ready = (status: string, queue = '') =>
+        `SELECT id FROM tw_tasks WHERE status = '${status}' AND run_at <= 99999999999999${queue} ORDER BY priority, run_at, id LIMIT 4`;
+      // Which index each statement must walk: partial ones on PostgreSQL and SQLite (migration 0002).
+      const partial = dialect !== 'mariadb';
+      const cases: Array<[string, string]> = [
+        [ready('PENDING'), partial ? 'tw_tasks_pending' : 'tw_tasks_claim'],
+        [ready('FAILED'), partial ? 'tw_tasks_retry' : 'tw_tasks_claim'],
+        [ready('PENDING', " AND queue = 'q1'"), partial ? 'tw_tasks_pending_queue' : 'tw_tasks_claim_queue'],
+        ["SELECT id FROM tw_tasks WHERE status = 'PROGRESS' AND lease_expires_at < 5 ORDER BY lease_expires_at LIMIT 4",
+          partial ? 'tw_tasks_leases' : 'tw_tasks_finished'],
+      ];
+      if (dialect === 'postgres') await tw.sequelize.query('ANALYZE tw_tasks');
+      if (dialect === 'mariadb') await tw.sequelize.query('ANALYZE TABLE tw_tasks');
+      for (const [sql, index] of cases) {
+        if (dialect === 'postgres') {
+          const rows = await tw.sequelize.query<Record<string, string>>(`EXPLAIN ${sql}`, { type: QueryTypes.SELECT });
+          const plan = rows.map((r) => Object.values(r)[0]).join('\n');
+          expect(plan, sql).to.match(new RegExp(`Index (Only )?Scan using ${index} `));
+          expect(plan, sql).to.not.match(/Seq Scan|Sort/);
+        } else if (dialect === 'mariadb') {
+          const rows = await tw.sequelize.query<{ key: string; type: string; Extra: string | null }>(`EXPLAIN ${sql}`, { type: QueryTypes.SELECT });
+          expect(rows[0].key, sql).to.equal(index);
+          expect(rows[0].type, sql).to.not.equal('ALL');
+        } else {
+          const rows = await tw.sequelize.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, { type: QueryTypes.SELECT });
+          const plan = rows.map((r) => r.detail).join('\n');
+          expect(plan, sql).to.match(new RegExp(`USING (COVERING )?INDEX ${index}\\b`));
+          expect(plan, sql).to.not.match(/USE TEMP B-TREE/);
+        }
       }
     });
   });
