@@ -41,9 +41,11 @@ function parseArgs(argv) {
   return opts;
 }
 
-// --only accepts exact adapter ids or prefixes ("graphile-worker" selects both graphile rows).
+// --only accepts exact adapter ids or prefixes ("graphile-worker" selects both graphile rows);
+// an id ending in "$" is exact ("task-worker$" selects only the PostgreSQL inline row).
 function selectAdapters(only) {
-  const ids = only ? ADAPTERS.filter((id) => only.some((o) => id === o || id.startsWith(o))) : ADAPTERS;
+  const matches = (id, o) => (o.endsWith('$') ? id === o.slice(0, -1) : id === o || id.startsWith(o));
+  const ids = only ? ADAPTERS.filter((id) => only.some((o) => matches(id, o))) : ADAPTERS;
   if (only && !ids.length) throw new Error(`--only matched no adapter (known: ${ADAPTERS.join(', ')})`);
   return ids.map((id) => require(`./adapters/${id}`));
 }
