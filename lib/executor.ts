@@ -1,7 +1,7 @@
 // Runs one task's handler and turns whatever happens into an outcome. Never writes the database,
 // never throws: an unknown name, a thrown non-Error or a result that is not JSON all become errors.
 import { inspect } from 'node:util';
-import { taskContextStorage } from './context';
+import { taskContextStorage, type TaskContext } from './context';
 import { findNonJson } from './json';
 import type { TaskRegistry } from './registry';
 import type { JsonObject, JsonValue, TaskOutcome } from './types';
@@ -33,6 +33,16 @@ function serializeResult(value: unknown): TaskOutcome {
   return { ok: true, result: JSON.stringify(value === undefined ? null : value) };
 }
 
+/** The context currentTask() returns; its signal is made on first read. */
+export function taskContext(call: TaskCall, abort: { readonly signal: AbortSignal }): TaskContext {
+  return {
+    id: call.id, name: call.name, queue: call.queue, attempt: call.attempt,
+    get signal() {
+      return abort.signal;
+    },
+  };
+}
+
 /**
  * Resolves the handler and calls it as handler(...args) — or handler(...args, kwargs) when kwargs
  * has keys — inside the task's context.
@@ -41,12 +51,13 @@ export async function executeTask(
   registry: TaskRegistry,
   moduleRoot: string | undefined,
   call: TaskCall,
-  signal: AbortSignal,
+  /** Whose signal the task sees; read lazily (see LazyAbortController). */
+  abort: { readonly signal: AbortSignal },
 ): Promise<TaskOutcome> {
   try {
     const task = registry.resolve(call.name, moduleRoot);
     const args: unknown[] = Object.keys(call.kwargs).length > 0 ? [...call.args, call.kwargs] : call.args;
-    const context = { id: call.id, name: call.name, queue: call.queue, attempt: call.attempt, signal };
+    const context = taskContext(call, abort);
     const value = await taskContextStorage.run(context, () => task.handler(...args));
     return serializeResult(value);
   } catch (error) {

@@ -2,7 +2,8 @@
 // aborts the task's AbortSignal and fails the task at once, but a busy loop cannot be stopped here:
 // use the thread pool for tasks that may hang the CPU.
 import { taskContextStorage } from '../context';
-import { executeTask, type TaskCall } from '../executor';
+import { executeTask, taskContext, type TaskCall } from '../executor';
+import { LazyAbortController } from './lazy-abort';
 import type { TaskRegistry } from '../registry';
 import { TaskTimeoutError } from '../errors';
 import type { TaskOutcome } from '../types';
@@ -23,8 +24,8 @@ export class InlinePool implements TaskPool {
   }
 
   run(call: TaskCall): Promise<TaskOutcome> {
-    const controller = new AbortController();
-    const context = { id: call.id, name: call.name, queue: call.queue, attempt: call.attempt, signal: controller.signal };
+    const controller = new LazyAbortController();
+    const context = taskContext(call, controller);
     // Abort listeners run inside abort(): give them the task's context, so currentTask() works there.
     const abort = (reason: Error) => taskContextStorage.run(context, () => controller.abort(reason));
     this.controllers.add(abort);
@@ -33,7 +34,7 @@ export class InlinePool implements TaskPool {
         abort(new TaskTimeoutError(call.timeout));
         resolve(timeoutOutcome(call.timeout));
       });
-      executeTask(this.registry, this.moduleRoot, call, controller.signal).then((outcome) => {
+      executeTask(this.registry, this.moduleRoot, call, controller).then((outcome) => {
         cancelTimer();
         resolve(outcome); // ignored if the timeout already resolved
       });

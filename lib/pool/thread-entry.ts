@@ -3,13 +3,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeError, executeTask } from '../executor';
 import { loadTaskModules } from '../modules';
+import { LazyAbortController } from './lazy-abort';
 import { defaultRegistry } from '../registry';
 import type { FromThread, ThreadData, ToThread } from './thread-messages';
 
 const data = workerData as ThreadData;
 const port = parentPort!;
 const send = (message: FromThread) => port.postMessage(message);
-let controller: AbortController | undefined;
+let controller: LazyAbortController | undefined;
 
 try {
   loadTaskModules(data.modules, data.cwd);
@@ -23,8 +24,8 @@ port.on('message', (message: ToThread) => {
     controller?.abort(new Error('worker stopped'));
     return;
   }
-  controller = new AbortController();
-  executeTask(defaultRegistry, data.moduleRoot, message.call, controller.signal).then((outcome) => {
+  controller = new LazyAbortController();
+  executeTask(defaultRegistry, data.moduleRoot, message.call, controller).then((outcome) => {
     send({ type: 'done', id: message.call.id, outcome });
   });
 });
