@@ -107,9 +107,15 @@ export class Worker extends EventEmitter {
     return this.running.size;
   }
 
-  /** Starts the pool (threads load the task modules) without claiming yet; start() calls it too. */
+  /**
+   * Starts the pool (threads load the task modules) and opens the database connections, without
+   * claiming yet; start() calls it too. An unreachable database does not fail it: claims retry.
+   */
   prepare(): Promise<void> {
-    this.prepared ??= this.deps.pool.start();
+    const { pool, store, logger } = this.deps;
+    const warmUp = store.warmUp().catch((error: unknown) =>
+      logger.debug({ err: (error as Error).message }, 'could not open the database connections ahead of time'));
+    this.prepared ??= Promise.all([pool.start(), warmUp]).then(() => undefined);
     return this.prepared;
   }
 
