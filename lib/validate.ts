@@ -8,30 +8,40 @@ import type { TaskDefaults } from './types';
 export const MAX_TIMEOUT_SECONDS = 30 * 86_400;
 const INT32_MAX = 2_147_483_647;
 
-export function checkTimeout(where: string, value: unknown): number {
+/**
+ * Where a value came from, for the error message: a string, or a function that makes it, so that
+ * a bulk create does not format a label per task that only an error would show.
+ */
+export type Where = string | (() => string);
+
+export function label(where: Where): string {
+  return typeof where === 'string' ? where : where();
+}
+
+export function checkTimeout(where: Where, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_SECONDS) {
-    throw new ValidationError(`${where}: timeout must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}; got ${String(value)}`);
+    throw new ValidationError(`${label(where)}: timeout must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}; got ${String(value)}`);
   }
   return value;
 }
 
-export function checkMaxRetries(where: string, value: unknown): number {
+export function checkMaxRetries(where: Where, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 1000) {
-    throw new ValidationError(`${where}: maxRetries must be a whole number from 0 to 1000; got ${String(value)}`);
+    throw new ValidationError(`${label(where)}: maxRetries must be a whole number from 0 to 1000; got ${String(value)}`);
   }
   return value;
 }
 
-export function checkQueue(where: string, value: unknown): string {
+export function checkQueue(where: Where, value: unknown): string {
   if (typeof value !== 'string' || !QUEUE_NAME_PATTERN.test(value)) {
-    throw new ValidationError(`${where}: queue must be 1-64 of A-Z a-z 0-9 _ . : -; got ${JSON.stringify(value)}`);
+    throw new ValidationError(`${label(where)}: queue must be 1-64 of A-Z a-z 0-9 _ . : -; got ${JSON.stringify(value)}`);
   }
   return value;
 }
 
-export function checkPriority(where: string, value: unknown): number {
+export function checkPriority(where: Where, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > INT32_MAX) {
-    throw new ValidationError(`${where}: priority must be a whole number (lower runs first); got ${String(value)}`);
+    throw new ValidationError(`${label(where)}: priority must be a whole number (lower runs first); got ${String(value)}`);
   }
   return value;
 }
@@ -39,7 +49,7 @@ export function checkPriority(where: string, value: unknown): number {
 export function checkDefaults(where: string, defaults: TaskDefaults): TaskDefaults {
   const known = new Set(['timeout', 'maxRetries', 'queue', 'priority']);
   for (const key of Object.keys(defaults)) {
-    if (!known.has(key)) throw new ValidationError(`${where}: unknown option "${key}"; use timeout, maxRetries, queue or priority`);
+    if (!known.has(key)) throw new ValidationError(`${label(where)}: unknown option "${key}"; use timeout, maxRetries, queue or priority`);
   }
   if (defaults.timeout !== undefined) checkTimeout(where, defaults.timeout);
   if (defaults.maxRetries !== undefined) checkMaxRetries(where, defaults.maxRetries);
