@@ -33,14 +33,30 @@ function serializeResult(value: unknown): TaskOutcome {
   return { ok: true, result: JSON.stringify(value === undefined ? null : value) };
 }
 
-/** The context currentTask() returns; its signal is made on first read. */
+/** The context currentTask() returns; its signal is made on first read. A class: an object literal with a getter is built far slower. */
+class RunningTaskContext implements TaskContext {
+  readonly id: string;
+  readonly name: string;
+  readonly queue: string;
+  readonly attempt: number;
+
+  readonly #abort: { readonly signal: AbortSignal };
+
+  constructor(call: TaskCall, abort: { readonly signal: AbortSignal }) {
+    this.#abort = abort;
+    this.id = call.id;
+    this.name = call.name;
+    this.queue = call.queue;
+    this.attempt = call.attempt;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+}
+
 export function taskContext(call: TaskCall, abort: { readonly signal: AbortSignal }): TaskContext {
-  return {
-    id: call.id, name: call.name, queue: call.queue, attempt: call.attempt,
-    get signal() {
-      return abort.signal;
-    },
-  };
+  return new RunningTaskContext(call, abort);
 }
 
 /**
