@@ -172,12 +172,8 @@ export class Worker extends EventEmitter {
     let failures = 0;
     while (this.state === 'running') {
       this.fillSlots();
-      // Claim when a slot is idle, or (prefetching) when the in-memory reserve is half spent. Tasks
-      // whose outcome is still being written count too: claiming must not outrun the writes.
-      const want = config.concurrency + config.prefetch - this.running.size - this.prefetched.length - this.settlingIds.size;
-      const slotIdle = this.running.size < config.concurrency;
-      const reserveLow = config.prefetch > 0 && this.prefetched.length <= config.prefetch / 2;
-      if (want > 0 && (slotIdle || reserveLow)) {
+      const want = this.claimWanted();
+      if (want > 0) {
         this.claimEpoch++;
         this.claimInFlight = true;
         let claimed: { count: number; unaccepted: TaskRecord[] };
@@ -211,6 +207,24 @@ export class Worker extends EventEmitter {
       }
       await this.sleeper.sleep(config.pollIntervalMs);
     }
+  }
+
+  /**
+   * How many tasks to claim now; 0 when no claim is due. A claim is due when a slot is idle, or
+   * (prefetching) when the in-memory reserve is half spent. Tasks whose outcome is still being
+   * written count too: claiming must not outrun the writes.
+   */
+  private claimWanted(): number {
+    const { concurrency, prefetch } = this.deps.config;
+    const want = concurrency + prefetch - this.running.size - this.prefetched.length - this.settlingIds.size;
+    const slotIdle = this.running.size < concurrency;
+    const reserveLow = prefetch > 0 && this.prefetched.length <= prefetch / 2;
+    return want > 0 && (slotIdle || reserveLow) ? want : 0;
+  }
+
+  /** Wakes the loop only when it has a claim to make: a finished task starts the next one itself. */
+  private wakeIfClaimDue(): void {
+    if (this.state === 'running' && this.claimWanted() > 0) this.sleeper.wake();
   }
 
   /** Queues claimed tasks in claim order and starts as many as there are free slots. */
@@ -258,15 +272,19 @@ export class Worker extends EventEmitter {
         return;
       }
       // Owned without a gap: the lease stays renewed from run to written outcome.
+      // Taken before the freed slot starts the next task, which must not seem to start first.
+      const finishedAt = Math.max(Date.now(), startedAt);
       this.settlingIds.add(record.id);
       this.running.delete(record.id);
-      this.sleeper.wake(); // a slot is free
-      const settled = this.settle(record, outcome, startedAt, (performance.now() - started) / 1000);
+      // The freed slot takes the next prefetched task at once, without a turn of the loop.
+      if (this.state === 'running') this.fillSlots();
+      this.wakeIfClaimDue();
+      const settled = this.settle(record, outcome, startedAt, finishedAt, (performance.now() - started) / 1000);
       this.settling.add(settled);
       void settled.finally(() => {
         this.settling.delete(settled);
         this.settlingIds.delete(record.id);
-        this.sleeper.wake(); // written: room to claim again
+        this.wakeIfClaimDue(); // written: room to claim again
       });
     });
     this.running.set(record.id, { record, done });
@@ -297,9 +315,8 @@ export class Worker extends EventEmitter {
     return { written, rejected };
   }
 
-  private async settle(record: TaskRecord, outcome: TaskOutcome, startedAt: number, duration: number): Promise<void> {
+  private async settle(record: TaskRecord, outcome: TaskOutcome, startedAt: number, finishedAt: number, duration: number): Promise<void> {
     const { logger } = this.deps;
-    const finishedAt = Math.max(Date.now(), startedAt);
     let written: boolean | 'abandoned';
     if (outcome.ok) {
       const stored = await this.batcher.add({ id: record.id, attempt: record.retryCount, result: outcome.result, startedAt, finishedAt, duration });
