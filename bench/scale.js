@@ -27,7 +27,7 @@ function open(extra = {}) {
   const registry = new TaskRegistry();
   registry.register('bench.noop', () => null);
   return new TaskWorker({ databaseUrl: pgUrl(DB), redisUrl: REDIS_URL, channelPrefix: `twscale-${randomBytes(3).toString('hex')}`,
-    registry, pool: 'inline', concurrency: 4, prefetch: 200, logLevel: 'warn', pollInterval: 0.05, ...extra });
+    registry, pool: 'inline', concurrency: 4, prefetch: 500, logLevel: 'warn', pollInterval: 0.05, ...extra });
 }
 
 async function count(tw, status) {

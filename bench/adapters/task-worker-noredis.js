@@ -4,5 +4,5 @@ const { makeTaskWorkerAdapter } = require('./_task-worker');
 
 module.exports = makeTaskWorkerAdapter({
   id: 'task-worker-noredis', name: 'task-worker (pg, inline, no Redis)', dialect: 'postgres', redis: false,
-  worker: { pool: 'inline', prefetch: 200, completionBatchDelay: 2, pollInterval: 0.2 },
+  worker: { pool: 'inline', prefetch: 500, completionBatchDelay: 2, pollInterval: 0.2 },
 });

@@ -4,5 +4,5 @@ const { makeTaskWorkerAdapter } = require('./_task-worker');
 
 module.exports = makeTaskWorkerAdapter({
   id: 'task-worker-thread', name: 'task-worker (pg, thread)', dialect: 'postgres',
-  worker: { pool: 'thread', prefetch: 200, completionBatchDelay: 2 },
+  worker: { pool: 'thread', prefetch: 500, completionBatchDelay: 2 },
 });

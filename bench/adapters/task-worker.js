@@ -4,5 +4,5 @@ const { makeTaskWorkerAdapter } = require('./_task-worker');
 
 module.exports = makeTaskWorkerAdapter({
   id: 'task-worker', name: 'task-worker (pg, inline)', dialect: 'postgres',
-  worker: { pool: 'inline', prefetch: 200, completionBatchDelay: 2 },
+  worker: { pool: 'inline', prefetch: 500, completionBatchDelay: 2 },
 });
