@@ -30,8 +30,11 @@ function open(extra = {}) {
     registry, pool: 'inline', concurrency: 4, prefetch: 500, logLevel: 'warn', pollInterval: 0.05, ...extra });
 }
 
+// The status is a literal, so the count walks the partial index of that status (migration 0002)
+// instead of the whole table with its million finished rows.
 async function count(tw, status) {
-  const [rows] = await tw.sequelize.query('SELECT COUNT(*) AS n FROM tw_tasks WHERE status = $1', { bind: [status] });
+  if (!['PENDING', 'PROGRESS', 'COMPLETED'].includes(status)) throw new Error(`unexpected status ${status}`);
+  const [rows] = await tw.sequelize.query(`SELECT COUNT(*) AS n FROM tw_tasks WHERE status = '${status}'`);
   return Number(rows[0].n);
 }
 
