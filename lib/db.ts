@@ -69,7 +69,21 @@ function readCommittedSessions(sequelize: Sequelize): void {
  * row for each task of the batch (0.5 s per batch of 200 in a 10,000-task table, instead of 5 ms).
  * The generic plan reaches each row by primary key whatever the statistics say.
  */
-const POSTGRES_SESSION_OPTIONS = '-c plan_cache_mode=force_generic_plan';
+const POSTGRES_SESSION_SETUP = 'SET plan_cache_mode TO force_generic_plan';
+
+interface PgConnection {
+  query(sql: string): Promise<unknown>;
+}
+
+/**
+ * Set per session after connecting rather than as a startup option, which PgBouncer refuses
+ * ("unsupported startup parameter") unless told to ignore it.
+ */
+function genericPlanSessions(sequelize: Sequelize): void {
+  sequelize.addHook('afterConnect', async (connection: unknown) => {
+    await (connection as PgConnection).query(POSTGRES_SESSION_SETUP);
+  });
+}
 
 export interface DatabaseOptions {
   /** Connection pool size for PostgreSQL and MariaDB. Default 10. */
@@ -92,9 +106,9 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Sequel
       dialect: (dialect === 'mariadb' ? 'mysql' : dialect) as SequelizeDialect,
       pool: { max: options.poolMax ?? 10, min: 0, idle: 10_000, acquire: 30_000 },
       ...(dialect === 'mariadb' ? { dialectOptions: { connectTimeout: 10_000 } } : {}),
-      ...(dialect === 'postgres' ? { dialectOptions: { options: POSTGRES_SESSION_OPTIONS } } : {}),
     });
     if (dialect === 'mariadb') readCommittedSessions(sequelize);
+    if (dialect === 'postgres') genericPlanSessions(sequelize);
   }
   return sequelize;
 }

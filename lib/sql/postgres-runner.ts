@@ -17,6 +17,8 @@ interface PgClient {
  * claim's ORDER BY matches the claim indexes, so an ordered index scan is always right.
  */
 const RELAXED_SESSION = ['SET synchronous_commit TO OFF', 'SET enable_bitmapscan TO OFF', 'SET enable_sort TO OFF'];
+/** Undoes RELAXED_SESSION only: the session's other settings (plan_cache_mode, see db.ts) stay. */
+const RELAXED_SESSION_UNDO = 'RESET synchronous_commit; RESET enable_bitmapscan; RESET enable_sort';
 
 export class PostgresRunner implements SqlRunner {
   private readonly names = new Map<string, string>();
@@ -68,10 +70,11 @@ export class PostgresRunner implements SqlRunner {
       return await result;
     } catch (error) {
       // Start afresh on the next call. The connection goes back to the pool only with the default
-      // durability restored; if even that fails it is broken, and the pool drops it on validation.
+      // durability and planner settings restored; if even that fails it is broken, and the pool
+      // drops it on validation.
       if (this.relaxed === pending) {
         this.relaxed = undefined;
-        await client.query({ text: 'RESET ALL', values: [] }).catch(() => undefined);
+        await client.query({ text: RELAXED_SESSION_UNDO, values: [] }).catch(() => undefined);
         await Promise.resolve(pool.releaseConnection(client)).catch(() => undefined);
       }
       throw error;
@@ -85,7 +88,7 @@ export class PostgresRunner implements SqlRunner {
     if (!pending) return;
     const client = await pending.catch(() => undefined);
     if (!client) return;
-    await client.query({ text: 'RESET ALL', values: [] }).catch(() => undefined);
+    await client.query({ text: RELAXED_SESSION_UNDO, values: [] }).catch(() => undefined);
     await Promise.resolve(poolOf(this.sequelize).releaseConnection(client)).catch(() => undefined);
   }
 

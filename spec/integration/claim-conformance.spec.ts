@@ -5,6 +5,8 @@ import { QueryTypes } from 'sequelize';
 import type { TaskWorker } from '../../lib/index';
 import type { ClaimParams } from '../../lib/dialects/dialect';
 import { COMPLETE_SQL } from '../../lib/dialects/postgres';
+import { openDatabase } from '../../lib/db';
+import { TaskStore } from '../../lib/store';
 import { ALL_DIALECTS } from '../support/services';
 import { clearTasks, openSuite } from '../support/harness';
 
@@ -126,6 +128,24 @@ for (const dialect of ALL_DIALECTS) {
       expect(back.lockedBy).to.equal(null);
       expect(back.startedAt).to.equal(null);
     });
+
+    if (dialect === 'postgres') {
+      it('gives the claim connection back with default durability, keeping the generic plans', async () => {
+        // One connection in the pool: the claim connection and the next borrower are the same session.
+        const sequelize = openDatabase(tw.config.databaseUrl, { poolMax: 1 });
+        const store = new TaskStore(sequelize);
+        const settings = "SELECT current_setting('synchronous_commit') AS durability, current_setting('plan_cache_mode') AS plans, pg_backend_pid() AS pid";
+        try {
+          const [claimSession] = await store.runner.rows<{ durability: string; plans: string; pid: number }>(settings, [], { relaxedDurability: true });
+          expect(claimSession).to.include({ durability: 'off', plans: 'force_generic_plan' });
+          await store.close();
+          const [after] = await sequelize.query<{ durability: string; plans: string; pid: number }>(settings, { type: QueryTypes.SELECT });
+          expect(after).to.deep.equal({ ...claimSession, durability: 'on' });
+        } finally {
+          await sequelize.close();
+        }
+      });
+    }
 
     if (dialect === 'postgres') {
       it('completes a batch by primary key, even with statistics older than the claims', async () => {
