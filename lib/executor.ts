@@ -33,7 +33,10 @@ function serializeResult(value: unknown): TaskOutcome {
   return { ok: true, result: JSON.stringify(value === undefined ? null : value) };
 }
 
-/** The context currentTask() returns; its signal is made on first read. A class: an object literal with a getter is built far slower. */
+/**
+ * The context currentTask() returns; its signal is made on first read. A class, because an object
+ * literal with a getter is built far slower, and the abort source stays private.
+ */
 class RunningTaskContext implements TaskContext {
   readonly id: string;
   readonly name: string;
