@@ -113,9 +113,11 @@ export class Worker extends EventEmitter {
    */
   prepare(): Promise<void> {
     const { pool, store, logger } = this.deps;
-    const warmUp = store.warmUp().catch((error: unknown) =>
-      logger.debug({ err: (error as Error).message }, 'could not open the database connections ahead of time'));
-    this.prepared ??= Promise.all([pool.start(), warmUp]).then(() => undefined);
+    this.prepared ??= Promise.all([
+      pool.start(),
+      store.warmUp().catch((error: unknown) =>
+        logger.debug({ err: (error as Error).message }, 'could not open the database connections ahead of time')),
+    ]).then(() => undefined);
     return this.prepared;
   }
 
