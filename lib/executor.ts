@@ -70,13 +70,12 @@ export async function executeTask(
   registry: TaskRegistry,
   moduleRoot: string | undefined,
   call: TaskCall,
-  /** Whose signal the task sees; read lazily (see LazyAbortController). */
-  abort: { readonly signal: AbortSignal },
+  /** What currentTask() returns inside the handler: the pool's, from taskContext(). */
+  context: TaskContext,
 ): Promise<TaskOutcome> {
   try {
     const task = registry.resolve(call.name, moduleRoot);
     const args: unknown[] = Object.keys(call.kwargs).length > 0 ? [...call.args, call.kwargs] : call.args;
-    const context = taskContext(call, abort);
     const value = await taskContextStorage.run(context, () => task.handler(...args));
     return serializeResult(value);
   } catch (error) {

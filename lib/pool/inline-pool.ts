@@ -34,7 +34,7 @@ export class InlinePool implements TaskPool {
         abort(new TaskTimeoutError(call.timeout));
         resolve(timeoutOutcome(call.timeout));
       });
-      executeTask(this.registry, this.moduleRoot, call, controller).then((outcome) => {
+      executeTask(this.registry, this.moduleRoot, call, context).then((outcome) => {
         cancelTimer();
         resolve(outcome); // ignored if the timeout already resolved
       });

@@ -1,7 +1,7 @@
 // The body of one pool thread: loads the task modules into this thread's registry, then runs
 // one task at a time for the pool.
 import { parentPort, workerData } from 'node:worker_threads';
-import { describeError, executeTask } from '../executor';
+import { describeError, executeTask, taskContext } from '../executor';
 import { loadTaskModules } from '../modules';
 import { LazyAbortController } from './lazy-abort';
 import { defaultRegistry } from '../registry';
@@ -25,7 +25,7 @@ port.on('message', (message: ToThread) => {
     return;
   }
   controller = new LazyAbortController();
-  executeTask(defaultRegistry, data.moduleRoot, message.call, controller).then((outcome) => {
+  executeTask(defaultRegistry, data.moduleRoot, message.call, taskContext(message.call, controller)).then((outcome) => {
     send({ type: 'done', id: message.call.id, outcome });
   });
 });
