@@ -8,18 +8,12 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { childEnv, SAMPLE_MAIN, SAMPLE_TASKS, startProcess, TW_WORKER, type Running } from '../fixtures/sample-processes';
 import { freshDatabase, REDIS_URL, requireService } from '../support/services';
+import type { TaskView } from '../../sample-app/task-view';
 
 const LISTENING = /listening on (http:\/\/127\.0\.0\.1:\d+)/;
 
-interface View {
-  id: string;
-  status: string;
-  final: boolean;
-  retryCount: number;
-  maxRetries: number | null;
-  result: unknown;
-  error: string | null;
-}
+/** The JSON the sample's routes answer with (sample-app/task-view.ts). */
+type View = TaskView;
 
 /** Waits through the app's own wait route: the app answers once the task is final. */
 async function finalView(url: string, id: string): Promise<View> {

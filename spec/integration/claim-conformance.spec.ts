@@ -135,19 +135,18 @@ for (const dialect of ALL_DIALECTS) {
         const sequelize = openDatabase(tw.config.databaseUrl, { poolMax: 1 });
         const store = new TaskStore(sequelize);
         const settings = "SELECT current_setting('synchronous_commit') AS durability, current_setting('plan_cache_mode') AS plans, pg_backend_pid() AS pid";
+        type Session = { durability: string; plans: string; pid: number };
         try {
-          const [claimSession] = await store.runner.rows<{ durability: string; plans: string; pid: number }>(settings, [], { relaxedDurability: true });
+          const [claimSession] = await store.runner.rows<Session>(settings, [], { relaxedDurability: true });
           expect(claimSession).to.include({ durability: 'off', plans: 'force_generic_plan' });
           await store.close();
-          const [after] = await sequelize.query<{ durability: string; plans: string; pid: number }>(settings, { type: QueryTypes.SELECT });
+          const [after] = await sequelize.query<Session>(settings, { type: QueryTypes.SELECT });
           expect(after).to.deep.equal({ ...claimSession, durability: 'on' });
         } finally {
           await sequelize.close();
         }
       });
-    }
 
-    if (dialect === 'postgres') {
       it('completes a batch by primary key, even with statistics older than the claims', async () => {
         // Statistics say nothing is in PROGRESS; 3,000 rows are. A plan built on that estimate
         // reads every PROGRESS row once per completed task.
