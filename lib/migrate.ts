@@ -8,8 +8,9 @@ import { dialectOf, type DialectName } from './db';
 import type { MigrationContext } from './migrations/context';
 import * as createTasks from './migrations/0001-create-tasks';
 import * as partialIndexes from './migrations/0002-partial-indexes';
+import * as byteOrderIds from './migrations/0003-byte-order-ids';
 
-const MIGRATIONS = [createTasks, partialIndexes];
+const MIGRATIONS = [createTasks, partialIndexes, byteOrderIds];
 const MIGRATION_TABLE = 'tw_migrations';
 const LOCK_KEY = 7_424_917_001; // any constant shared by every task-worker process
 

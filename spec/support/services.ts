@@ -95,7 +95,15 @@ export async function dropCreatedDatabases(): Promise<void> {
 }
 
 /** A new, empty database for one suite; returns its URL. */
-export async function freshDatabase(dialect: TestDialect, label: string): Promise<string> {
+export interface FreshDatabaseOptions {
+  /**
+   * PostgreSQL only: make the database's default collation ICU en-US, as on the many servers
+   * initialised with an en_US locale, instead of this machine's C.UTF-8.
+   */
+  linguisticCollation?: boolean;
+}
+
+export async function freshDatabase(dialect: TestDialect, label: string, options: FreshDatabaseOptions = {}): Promise<string> {
   const name = `tw_test_${label}_${process.pid}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
   if (dialect === 'sqlite') {
     mkdirSync(TMP, { recursive: true });
@@ -107,7 +115,10 @@ export async function freshDatabase(dialect: TestDialect, label: string): Promis
   try {
     const quoted = dialect === 'postgres' ? `"${name}"` : `\`${name}\``;
     await admin.query(`DROP DATABASE IF EXISTS ${quoted}${dialect === 'postgres' ? ' WITH (FORCE)' : ''}`);
-    await admin.query(`CREATE DATABASE ${quoted}`);
+    const locale = options.linguisticCollation && dialect === 'postgres'
+      ? " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+      : '';
+    await admin.query(`CREATE DATABASE ${quoted}${locale}`);
     if (!created.some((c) => c.dialect === dialect && c.name === name)) created.push({ dialect, name });
   } finally {
     await admin.close();
