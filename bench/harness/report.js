@@ -10,6 +10,7 @@ const COLS = [
   ['enqueue 1-by-1', (r) => fmtRate(r.median.enqueueOne)],
   ['enqueue bulk', (r) => fmtRate(r.median.enqueueBulk)],
   ['pick-up p50/p95/p99 ms', (r) => (r.median.pickup ? r.median.pickup.map(fmtMs).join(' / ') : 'n/a')],
+  ['drain CPU us/task worker/db/redis', (r) => (r.median.cpu ? r.median.cpu.join(' / ') : 'n/a')],
   ['worker RSS MiB peak/after', (r) => (r.median.rss ? r.median.rss.map((x) => (x == null ? '?' : x.toFixed(0))).join(' / ') : 'n/a')],
   ['exactly-once', (r) => (r.allOk ? 'PASS' : 'FAIL')],
 ];

@@ -5,6 +5,7 @@ const { Collector } = require('./collector');
 const { WorkerGroup } = require('./procs');
 const { now } = require('./worker-runtime');
 const { percentile } = require('./stats');
+const { cpuSnapshot, cpuPerTask } = require('./cpu');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const payloads = (n) => Array.from({ length: n }, (_, i) => ({ k: `k${i}` }));
@@ -62,11 +63,15 @@ function drain(procs) {
     for (let i = 0; i < n; i += 1000) await adapter.enqueueBulk(all.slice(i, i + 1000));
     const pre = await pendingCheck(adapter, n);
     const res = await withWorkers(adapter, workerConfig, procs, n, o, async (group, col, bootMs) => {
+      const pids = group.children.map((c) => c.pid);
+      const cpuBefore = cpuSnapshot(pids);
       const t0 = now();
       group.start();
       await col.waitFor(n, o.drainTimeoutMs);
       const ms = col.maxEnd - t0;
-      return { value: (n / ms) * 1000, n, procs, ms, wallMs: now() - t0, bootMs };
+      // Includes the last few ms of bench bookkeeping; at 10 ms resolution.
+      const cpuUsPerTask = cpuPerTask(cpuBefore, cpuSnapshot(pids), n);
+      return { value: (n / ms) * 1000, n, procs, ms, wallMs: now() - t0, bootMs, cpuUsPerTask };
     });
     const post = await pendingCheck(adapter, 0);
     if (pre.pendingOk === false || post.pendingOk === false) res.check.ok = false;
