@@ -70,8 +70,8 @@ async function runOne(adapter, scenario, opts) {
 function describe(s, res) {
   if (res.error) return `ERROR ${res.error}`;
   if (s.id === 'pickup') return `p50 ${res.p50.toFixed(2)} ms, p95 ${res.p95.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms`;
-  const cpu = res.cpuUsPerTask ? `; CPU per task: worker ${res.cpuUsPerTask.worker} us, database ${res.cpuUsPerTask.database} us, redis ${res.cpuUsPerTask.redis} us` : '';
-  const extra = res.procs ? ` (${res.ms.toFixed(0)} ms from start signal, worker boot ${res.bootMs.toFixed(0)} ms not counted${cpu})` : ` (${res.ms.toFixed(0)} ms)`;
+  const cpu = res.cpuUsPerTask ? `; CPU per task: ${Object.entries(res.cpuUsPerTask).map(([k, v]) => `${k} ${v} us`).join(', ')}` : '';
+  const extra = res.procs ? ` (${res.ms.toFixed(0)} ms from start signal, worker boot ${res.bootMs.toFixed(0)} ms not counted${cpu})` : ` (${res.ms.toFixed(0)} ms${cpu})`;
   return `${Math.round(res.value).toLocaleString('en-US')} tasks/s${extra}`;
 }
 
@@ -81,8 +81,13 @@ function medians(row) {
   for (const id of ['drain1', 'drain2', 'enqueueOne', 'enqueueBulk']) m[id] = median(vals(id).map((r) => r.value));
   const pk = vals('pickup');
   m.pickup = pk.length ? ['p50', 'p95', 'p99'].map((p) => median(pk.map((r) => r[p]))) : null;
-  const cpu = vals('drain1').map((r) => r.cpuUsPerTask).filter(Boolean);
-  m.cpu = cpu.length ? ['worker', 'database', 'redis'].map((k) => median(cpu.map((c) => c[k]))) : null;
+  // Median CPU per task of a scenario: [processes, database, redis] in microseconds.
+  const cpuOf = (id, label) => {
+    const cpu = vals(id).map((r) => r.cpuUsPerTask).filter(Boolean);
+    return cpu.length ? [label, 'database', 'redis'].map((k) => median(cpu.map((c) => c[k]))) : null;
+  };
+  m.cpu = cpuOf('drain1', 'worker');
+  m.bulkCpu = cpuOf('enqueueBulk', 'client');
   const rss = vals('drain1').map((r) => (r.rss || [])[0]).filter(Boolean);
   m.rss = rss.length ? [median(rss.map((x) => x.peakRssMiB)), median(rss.map((x) => x.rssMiB))] : null;
   return m;

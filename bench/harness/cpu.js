@@ -1,6 +1,7 @@
-// CPU accounting for the drain scenarios (Linux /proc): the worker processes' CPU time (all their
-// threads) and that of the database and Redis servers on this machine, so that a drain rate can
-// be read as "what each task costs, and where". Returns null where /proc is not available.
+// CPU accounting for the scenarios (Linux /proc): the CPU time of the given processes (the worker
+// processes, or the bench itself as the enqueuing client; all their threads) and that of the
+// database and Redis servers on this machine, so that a rate can be read as "what each task
+// costs, and where". Returns null where /proc is not available.
 'use strict';
 const fs = require('fs');
 
@@ -13,13 +14,13 @@ function ticksOf(pid) {
   return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ticks: Number(fields[11]) + Number(fields[12]) };
 }
 
-/** CPU milliseconds used so far by the given worker pids, and by the servers, grouped. */
-function cpuSnapshot(workerPids) {
+/** CPU milliseconds used so far by the given pids (together), and by the servers, grouped. */
+function cpuSnapshot(pids) {
   if (!fs.existsSync('/proc/self/stat')) return null;
-  const snap = { worker: 0, database: 0, redis: 0 };
-  for (const pid of workerPids) {
+  const snap = { processes: 0, database: 0, redis: 0 };
+  for (const pid of pids) {
     try {
-      snap.worker += ticksOf(pid).ticks * TICK_MS;
+      snap.processes += ticksOf(pid).ticks * TICK_MS;
     } catch {} // exited
   }
   for (const entry of fs.readdirSync('/proc')) {
@@ -32,11 +33,11 @@ function cpuSnapshot(workerPids) {
   return snap;
 }
 
-/** Microseconds of CPU per task between two snapshots, per group. */
-function cpuPerTask(before, after, tasks) {
+/** Microseconds of CPU per task between two snapshots; `label` names the processes' share. */
+function cpuPerTask(before, after, tasks, label) {
   if (!before || !after) return null;
   const us = (key) => Math.round(((after[key] - before[key]) * 1000) / tasks);
-  return { worker: us('worker'), database: us('database'), redis: us('redis') };
+  return { [label]: us('processes'), database: us('database'), redis: us('redis') };
 }
 
 module.exports = { cpuSnapshot, cpuPerTask };

@@ -11,6 +11,7 @@ const COLS = [
   ['enqueue bulk', (r) => fmtRate(r.median.enqueueBulk)],
   ['pick-up p50/p95/p99 ms', (r) => (r.median.pickup ? r.median.pickup.map(fmtMs).join(' / ') : 'n/a')],
   ['drain CPU us/task worker/db/redis', (r) => (r.median.cpu ? r.median.cpu.join(' / ') : 'n/a')],
+  ['bulk CPU us/task client/db/redis', (r) => (r.median.bulkCpu ? r.median.bulkCpu.join(' / ') : 'n/a')],
   ['worker RSS MiB peak/after', (r) => (r.median.rss ? r.median.rss.map((x) => (x == null ? '?' : x.toFixed(0))).join(' / ') : 'n/a')],
   ['exactly-once', (r) => (r.allOk ? 'PASS' : 'FAIL')],
 ];

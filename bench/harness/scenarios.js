@@ -18,21 +18,25 @@ async function pendingCheck(adapter, expected) {
 
 async function enqueueOne(adapter, o) {
   const n = o.enqueueOneN;
+  const cpuBefore = cpuSnapshot([process.pid]);
   const t0 = now();
   for (let i = 0; i < n; i++) await adapter.enqueueOne({ k: `k${i}` });
   const ms = now() - t0;
+  const cpuUsPerTask = cpuPerTask(cpuBefore, cpuSnapshot([process.pid]), n, 'client');
   const pc = await pendingCheck(adapter, n);
-  return { value: (n / ms) * 1000, n, ms, check: { ok: pc.pendingOk !== false, expected: n, ...pc } };
+  return { value: (n / ms) * 1000, n, ms, cpuUsPerTask, check: { ok: pc.pendingOk !== false, expected: n, ...pc } };
 }
 
 async function enqueueBulk(adapter, o) {
   const n = o.bulkN;
   const all = payloads(n);
+  const cpuBefore = cpuSnapshot([process.pid]);
   const t0 = now();
   for (let i = 0; i < n; i += o.bulkBatch) await adapter.enqueueBulk(all.slice(i, i + o.bulkBatch));
   const ms = now() - t0;
+  const cpuUsPerTask = cpuPerTask(cpuBefore, cpuSnapshot([process.pid]), n, 'client');
   const pc = await pendingCheck(adapter, n);
-  return { value: (n / ms) * 1000, n, batch: o.bulkBatch, ms, check: { ok: pc.pendingOk !== false, expected: n, ...pc } };
+  return { value: (n / ms) * 1000, n, batch: o.bulkBatch, ms, cpuUsPerTask, check: { ok: pc.pendingOk !== false, expected: n, ...pc } };
 }
 
 // Runs `body(group, collector)` with `procs` worker processes; always stops/kills them.
@@ -70,7 +74,7 @@ function drain(procs) {
       await col.waitFor(n, o.drainTimeoutMs);
       const ms = col.maxEnd - t0;
       // Includes the last few ms of bench bookkeeping; at 10 ms resolution.
-      const cpuUsPerTask = cpuPerTask(cpuBefore, cpuSnapshot(pids), n);
+      const cpuUsPerTask = cpuPerTask(cpuBefore, cpuSnapshot(pids), n, 'worker');
       return { value: (n / ms) * 1000, n, procs, ms, wallMs: now() - t0, bootMs, cpuUsPerTask };
     });
     const post = await pendingCheck(adapter, 0);
