@@ -47,6 +47,13 @@ for (const dialect of ALL_DIALECTS) {
       }
     });
 
+    it('takes tasks created in one call in creation order: ids compare byte-wise', async () => {
+      // One priority and run_at for all: the id alone orders them, across case boundaries ("Z" < "a").
+      const created = await tw.createTasks(Array.from({ length: 150 }, () => ({ name: 't.batch' })));
+      const claimed = await tw.store.claim(base({ limit: 75, now: Date.now() + 1 }));
+      expect(claimed.map((t) => t.id).sort()).to.deep.equal(created.slice(0, 75).map((t) => t.id));
+    });
+
     it('claims no more than the free slots and leaves future tasks waiting', async () => {
       await tw.createTasks(Array.from({ length: 5 }, () => ({ name: 't.now' })));
       const later = await tw.createTask('t.later', { delay: 3600 });
