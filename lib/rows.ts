@@ -26,11 +26,12 @@ export interface RawTaskRow {
   lease_expires_at: number | string | bigint | null;
 }
 
-/** Column order used by inserts. */
-export const TASK_COLUMNS = [
-  'id', 'name', 'args', 'kwargs', 'timeout', 'status', 'result', 'error', 'retry_count', 'max_retries',
-  'queue', 'priority', 'run_at', 'created_at', 'updated_at', 'started_at', 'finished_at', 'duration',
-  'locked_by', 'lease_expires_at',
+/**
+ * The columns an insert writes: those a new task sets. The others start empty (NULL) or at their
+ * default (retry_count 0) until the task is claimed, so a bulk insert sends 12 values per row, not 20.
+ */
+export const NEW_TASK_COLUMNS = [
+  'id', 'name', 'args', 'kwargs', 'timeout', 'status', 'max_retries', 'queue', 'priority', 'run_at', 'created_at', 'updated_at',
 ] as const;
 
 function num(value: number | string | bigint): number {
@@ -70,13 +71,17 @@ export function toRecord(row: RawTaskRow): TaskRecord {
   };
 }
 
-/** The values of a record in TASK_COLUMNS order (JSON fields as text). */
-export function toColumnValues(record: TaskRecord): unknown[] {
+/**
+ * The values of a new task in NEW_TASK_COLUMNS order (JSON fields as text). Only a task that was
+ * never claimed may be inserted: its other columns must be empty, and would not be written.
+ */
+export function newTaskValues(record: TaskRecord): unknown[] {
+  if (record.status !== 'PENDING' || record.retryCount !== 0 || record.startedAt !== null || record.lockedBy !== null) {
+    throw new Error(`internal: only a new PENDING task can be inserted (task ${record.id} is ${record.status})`);
+  }
   return [
     record.id, record.name, JSON.stringify(record.args), JSON.stringify(record.kwargs), record.timeout, record.status,
-    record.result, record.error, record.retryCount, record.maxRetries, record.queue, record.priority, record.runAt,
-    record.createdAt, record.updatedAt, record.startedAt, record.finishedAt, record.duration, record.lockedBy,
-    record.leaseExpiresAt,
+    record.maxRetries, record.queue, record.priority, record.runAt, record.createdAt, record.updatedAt,
   ];
 }
 

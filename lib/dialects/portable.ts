@@ -2,14 +2,14 @@
 // of a completion. Dialects use or override them.
 import type { Transaction } from 'sequelize';
 import { Binds } from '../binds';
-import { TASK_COLUMNS, toColumnValues } from '../rows';
+import { NEW_TASK_COLUMNS, newTaskValues } from '../rows';
 import type { SqlRunner } from '../sql/runner';
 import type { TaskRecord } from '../types';
 
 export async function insertValues(runner: SqlRunner, records: readonly TaskRecord[], transaction?: Transaction): Promise<void> {
   const binds = new Binds();
-  const tuples = records.map((r) => `(${binds.list(toColumnValues(r))})`);
-  await runner.execute(`INSERT INTO tw_tasks (${TASK_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, binds.values,
+  const tuples = records.map((r) => `(${binds.list(newTaskValues(r))})`);
+  await runner.execute(`INSERT INTO tw_tasks (${NEW_TASK_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, binds.values,
     { transaction, prepare: tuples.length === 1 });
 }
 

@@ -4,19 +4,18 @@
 // nothing, so the task runs again (at-least-once). Bulk insert and bulk completion bind one array
 // per column (unnest), so their statements have a fixed shape and are prepared once.
 import { Binds } from '../binds';
-import { TASK_COLUMNS, toColumnValues, type RawTaskRow } from '../rows';
+import { NEW_TASK_COLUMNS, newTaskValues, type RawTaskRow } from '../rows';
 import { CLAIM_ORDER, claimAssignments, readyFilter, type Dialect } from './dialect';
 import { completionAssignments, completionFence } from './portable';
 
-const COLUMN_TYPES: Record<(typeof TASK_COLUMNS)[number], string> = {
-  id: 'text', name: 'text', args: 'text', kwargs: 'text', timeout: 'float8', status: 'text', result: 'text', error: 'text',
-  retry_count: 'int4', max_retries: 'int4', queue: 'text', priority: 'int4', run_at: 'int8', created_at: 'int8',
-  updated_at: 'int8', started_at: 'int8', finished_at: 'int8', duration: 'float8', locked_by: 'text', lease_expires_at: 'int8',
+const COLUMN_TYPES: Record<(typeof NEW_TASK_COLUMNS)[number], string> = {
+  id: 'text', name: 'text', args: 'text', kwargs: 'text', timeout: 'float8', status: 'text', max_retries: 'int4',
+  queue: 'text', priority: 'int4', run_at: 'int8', created_at: 'int8', updated_at: 'int8',
 };
 
 const INSERT_SQL =
-  `INSERT INTO tw_tasks (${TASK_COLUMNS.join(', ')}) SELECT * FROM unnest(` +
-  TASK_COLUMNS.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c]}[]`).join(', ') + ')';
+  `INSERT INTO tw_tasks (${NEW_TASK_COLUMNS.join(', ')}) SELECT * FROM unnest(` +
+  NEW_TASK_COLUMNS.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c]}[]`).join(', ') + ')';
 
 export const COMPLETE_SQL =
   `UPDATE tw_tasks AS t SET ${completionAssignments()} ` +
@@ -35,8 +34,8 @@ export const postgresDialect: Dialect = {
   },
 
   async insert(runner, records, transaction) {
-    const columns: unknown[][] = TASK_COLUMNS.map(() => []);
-    for (const record of records) toColumnValues(record).forEach((value, i) => columns[i].push(value));
+    const columns: unknown[][] = NEW_TASK_COLUMNS.map(() => []);
+    for (const record of records) newTaskValues(record).forEach((value, i) => columns[i].push(value));
     await runner.execute(INSERT_SQL, columns, { transaction, prepare: true });
   },
 
