@@ -94,7 +94,6 @@ export async function dropCreatedDatabases(): Promise<void> {
   created.length = 0;
 }
 
-/** A new, empty database for one suite; returns its URL. */
 export interface FreshDatabaseOptions {
   /**
    * PostgreSQL only: make the database's default collation ICU en-US, as on the many servers
@@ -103,6 +102,7 @@ export interface FreshDatabaseOptions {
   linguisticCollation?: boolean;
 }
 
+/** A new, empty database for one suite; returns its URL. */
 export async function freshDatabase(dialect: TestDialect, label: string, options: FreshDatabaseOptions = {}): Promise<string> {
   const name = `tw_test_${label}_${process.pid}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
   if (dialect === 'sqlite') {
