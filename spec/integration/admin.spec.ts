@@ -14,6 +14,7 @@ for (const dialect of ALL_DIALECTS) {
     let admin: TaskAdmin;
     let supplierUp = false;
     let releaseHeld: () => void = () => undefined;
+    let heldStarted: () => void = () => undefined;
 
     async function settled(id: string, status: 'COMPLETED' | 'FAILED'): Promise<DatabaseTask> {
       return waitFor(`task ${id} ${status}`, async () => {
@@ -30,7 +31,10 @@ for (const dialect of ALL_DIALECTS) {
         if (!supplierUp) throw new Error('supplier API unavailable');
         return 'synced';
       });
-      registry.register('adm.held', () => new Promise<string>((resolve) => (releaseHeld = () => resolve('released'))));
+      registry.register('adm.held', () => new Promise<string>((resolve) => {
+        releaseHeld = () => resolve('released');
+        heldStarted();
+      }));
       // A retry waits an hour: a task that failed once stays FAILED with its retry scheduled.
       tw = new TaskWorker({ databaseUrl: await freshDatabase(dialect, 'admin'), redisUrl: null, pool: 'inline', registry,
         logLevel: 'silent', backoffBase: 3600, concurrency: 2, queues: ['default', 'reports', 'sync', 'q1', 'q2'] });
@@ -99,8 +103,12 @@ for (const dialect of ALL_DIALECTS) {
     });
 
     it('cancel refuses a running task (it is left alone) and a finished one', async function () {
+      // Wait for the handler itself: the row shows PROGRESS before the claim's reply reaches the
+      // worker, and releasing before the handler ran would release nothing.
+      const started = new Promise<void>((resolve) => (heldStarted = resolve));
       const task = await tw.createTask('adm.held');
-      await waitFor('held task PROGRESS', async () => (await tw.getTask(task.id))?.status === 'PROGRESS');
+      await started;
+      expect((await tw.getTask(task.id))?.status).to.equal('PROGRESS');
       const refused = await admin.cancel(task.id).catch((e: unknown) => e);
       expect(refused).to.be.instanceOf(TaskStateError).and.to.include({ status: 'PROGRESS' });
       releaseHeld();

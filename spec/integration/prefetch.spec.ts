@@ -12,8 +12,12 @@ for (const dialect of ALL_DIALECTS) {
     const registry = new TaskRegistry();
     let release: () => void = () => undefined;
     let gate = Promise.resolve();
+    let gatedStarted: () => void = () => undefined;
     registry.register('p.step', () => new Promise((resolve) => setTimeout(resolve, 5)));
-    registry.register('p.gated', () => gate);
+    registry.register('p.gated', () => {
+      gatedStarted();
+      return gate;
+    });
 
     before(async function () {
       tw = await openSuite(this, dialect, 'prefetch', { registry, concurrency: 1, prefetch: 5, pollInterval: 0.1 });
@@ -39,9 +43,13 @@ for (const dialect of ALL_DIALECTS) {
 
     it('hands back the prefetched tasks it never started when it stops', async () => {
       gate = new Promise<void>((resolve) => (release = resolve));
+      const started = new Promise<void>((resolve) => (gatedStarted = resolve));
       const tasks = await tw.createTasks(Array.from({ length: 6 }, () => ({ name: 'p.gated' })));
       const worker = await tw.startWorker();
-      await waitFor('one running and five prefetched', async () => (await statusCounts(tw)).PROGRESS === 6);
+      // Wait for the handler, not for the rows: the claim is visible as PROGRESS before its reply
+      // reaches the worker, and a worker stopped in between rightly hands back all six, none started.
+      await started;
+      expect((await statusCounts(tw)).PROGRESS).to.equal(6);
       const stopped = worker.stop();
       await waitFor('the prefetched tasks to be handed back', async () => (await statusCounts(tw)).PENDING === 5);
       release();
