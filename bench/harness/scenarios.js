@@ -73,7 +73,7 @@ function drain(procs) {
       group.start();
       await col.waitFor(n, o.drainTimeoutMs);
       const ms = col.maxEnd - t0;
-      // Includes the last few ms of bench bookkeeping; at 10 ms resolution.
+      // The window runs until the bench has heard of the last task (up to ~20 ms after it ran); ticks are 10 ms.
       const cpuUsPerTask = cpuPerTask(cpuBefore, cpuSnapshot(pids), n, 'worker');
       return { value: (n / ms) * 1000, n, procs, ms, wallMs: now() - t0, bootMs, cpuUsPerTask };
     });
