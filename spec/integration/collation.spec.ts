@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { TaskRegistry, TaskWorker } from '../../lib/index';
 import type { ClaimParams } from '../../lib/dialects/dialect';
-import { freshDatabase, IN_CI, requireService } from '../support/services';
+import { freshDatabase, missingPrerequisite, requireService } from '../support/services';
 
 describe('task ids on a PostgreSQL database with an en-US default collation', function () {
   let tw: TaskWorker;
@@ -17,10 +17,8 @@ describe('task ids on a PostgreSQL database with an en-US default collation', fu
       databaseUrl = await freshDatabase('postgres', 'collation', { linguisticCollation: true });
     } catch (error) {
       // ICU collations need a PostgreSQL 15+ server built with ICU (Debian's and the CI machine's are).
-      const problem = `cannot create an ICU en-US database: ${(error as Error).message}`;
-      if (IN_CI) throw new Error(problem);
-      console.warn(`      skipping: ${problem}`);
-      return this.skip();
+      return missingPrerequisite(this, `cannot create an ICU en-US database: ${(error as Error).message}`,
+        'CI needs a PostgreSQL server with ICU', 'use a PostgreSQL 15+ server built with ICU to run this test');
     }
     tw = new TaskWorker({ databaseUrl, redisUrl: null, pool: 'inline', registry: new TaskRegistry(), logLevel: 'silent' });
     await tw.migrate();

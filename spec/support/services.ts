@@ -66,10 +66,14 @@ export function serviceProblem(service: TestDialect | 'redis'): Promise<string |
 /** In a before() hook: skip the suite on a laptop, fail it in CI, when a service is down. */
 export async function requireService(suite: Mocha.Context, service: TestDialect | 'redis'): Promise<void> {
   const problem = await serviceProblem(service);
-  if (!problem) return;
-  if (IN_CI) throw new Error(`${problem}: CI needs every service (see .ci/run)`);
-  console.warn(`      skipping: ${problem}; start it to run these tests`);
-  suite.skip();
+  if (problem) missingPrerequisite(suite, problem, 'CI needs every service (see .ci/run)', 'start it to run these tests');
+}
+
+/** Something a suite needs is missing: in CI that fails the run; on a laptop the suite is skipped, saying why. */
+export function missingPrerequisite(suite: Mocha.Context, problem: string, inCi: string, onLaptop: string): never {
+  if (IN_CI) throw new Error(`${problem}: ${inCi}`);
+  console.warn(`      skipping: ${problem}; ${onLaptop}`);
+  return suite.skip();
 }
 
 /** Databases this run created, dropped when the run ends. */
