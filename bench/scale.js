@@ -87,11 +87,10 @@ async function addHistory(tw, rows) {
   console.log(results.runs.at(-1));
 
   // Purge the history in batches while a worker drains another batch of tasks.
-  const { TaskAdmin } = require(path.join(__dirname, '..', 'dist', 'lib', 'admin.js'));
   await enqueue(tw, n);
   const purgeStarted = Date.now();
   let purgeMs = 0;
-  const purging = new TaskAdmin(tw).purge(3_600_000, { batchSize: 5000 }).then((r) => {
+  const purging = tw.admin.purge(3_600_000, { batchSize: 5000 }).then((r) => {
     purgeMs = Date.now() - purgeStarted;
     return r;
   });

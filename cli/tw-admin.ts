@@ -77,7 +77,7 @@ async function main(): Promise<number> {
   const tw = new TaskWorker({ ...options, logger });
   assertSqliteFileExists(tw.config.databaseUrl);
   try {
-    process.stdout.write(`${await run(new TaskAdmin(tw), cli.request, cli.json)}\n`);
+    process.stdout.write(`${await run(tw.admin, cli.request, cli.json)}\n`);
     return 0;
   } finally {
     await tw.close();

@@ -1,14 +1,17 @@
 // Operator actions on the task table, for tw-admin and for apps: list, show, retry, cancel, purge
-// and stats. Bind parameters only; each state change is one UPDATE fenced on the status it expects,
-// so a worker claiming the same task at the same moment either wins outright or is left untouched.
+// and stats. The statements are the store's (store/admin-statements.ts); here are the checks, the
+// refusals that say why, and the wake-ups that tell workers and waiters.
+import type { ResolvedConfig } from './config';
+import { toModel } from './db/rows';
 import { TaskWorkerError, ValidationError } from './errors';
+import { CancelledError } from './task-errors';
 import type { DatabaseTask } from './model';
-import type { TaskChannel, TaskEvent } from './notifier/notifier';
-import { Binds } from './binds';
-import { toModel } from './rows';
-import type { ListFilter } from './store';
-import type { TaskWorker } from './task-worker';
+import type { Notifier, TaskChannel, TaskEvent } from './notifier/notifier';
+import type { FinishedKind, ListFilter } from './store/admin-statements';
+import type { TaskStore } from './store/task-store';
 import { TaskStatus } from './types';
+
+export type { ListFilter };
 
 /** An operator action refused because the task is not in a state it applies to. */
 export class TaskStateError extends TaskWorkerError {
@@ -49,11 +52,7 @@ export interface TaskStats {
   total: QueueStats;
 }
 
-/** Literal filters (not bound): they match the partial purge indexes of migration 0002. */
-const FINISHED = [
-  { filter: "status = 'COMPLETED'", key: 'completed' as const },
-  { filter: "status = 'FAILED' AND run_at IS NULL", key: 'failed' as const },
-];
+const FINISHED_KINDS: readonly FinishedKind[] = ['completed', 'failed'];
 
 function emptyStats(): QueueStats {
   return { PENDING: 0, PROGRESS: 0, COMPLETED: 0, FAILED: 0, retrying: 0, oldestReadyAgeSeconds: null };
@@ -63,11 +62,11 @@ function emptyStats(): QueueStats {
 const DELIVERY_WAIT_MS = 1500;
 
 export class TaskAdmin {
-  constructor(private readonly tw: TaskWorker) {}
-
-  private get runner() {
-    return this.tw.store.runner;
-  }
+  constructor(
+    private readonly store: TaskStore,
+    private readonly notifier: Notifier,
+    private readonly config: ResolvedConfig,
+  ) {}
 
   /** Newest first. */
   async list(filter: ListFilter = {}): Promise<DatabaseTask[]> {
@@ -76,13 +75,13 @@ export class TaskAdmin {
     }
     const limit = filter.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new ValidationError(`limit must be a whole number from 1 to 100000; got ${String(limit)}`);
-    return (await this.tw.store.list({ ...filter, limit })).map(toModel);
+    return (await this.store.admin.list({ ...filter, limit })).map(toModel);
   }
 
   async show(id: string): Promise<DatabaseTask> {
-    const task = await this.tw.getTask(id);
-    if (!task) throw new TaskWorkerError('TW_NOT_FOUND', `no task with id ${id}`);
-    return task;
+    const record = await this.store.get(id);
+    if (!record) throw new TaskWorkerError('TW_NOT_FOUND', `no task with id ${id}`);
+    return toModel(record);
   }
 
   /** Throws the error that explains why a fenced update changed nothing. */
@@ -98,12 +97,7 @@ export class TaskAdmin {
    */
   async retry(id: string): Promise<DatabaseTask> {
     const now = Date.now();
-    const binds = new Binds();
-    const changed = await this.runner.execute(
-      `UPDATE tw_tasks SET status = 'PENDING', run_at = ${binds.add(now)}, retry_count = 0, started_at = NULL, ` +
-        `finished_at = NULL, duration = NULL, locked_by = NULL, lease_expires_at = NULL, updated_at = ${binds.add(now)} ` +
-        `WHERE id = ${binds.add(id)} AND status = 'FAILED'`, binds.values);
-    if (changed !== 1) return this.refuse(id, 'retry', 'FAILED');
+    if (!(await this.store.admin.retry(id, now))) return this.refuse(id, 'retry', 'FAILED');
     const task = await this.show(id);
     await this.deliver('created', { id, queue: task.queue, runAt: now });
     return task;
@@ -114,14 +108,8 @@ export class TaskAdmin {
    * for good with a CancelledError, and whoever waits for it is told. A running task is not touched.
    */
   async cancel(id: string, reason?: string): Promise<DatabaseTask> {
-    const now = Date.now();
-    const binds = new Binds();
-    const error = `CancelledError: cancelled by an operator${reason ? `: ${reason}` : ''}`;
-    const changed = await this.runner.execute(
-      `UPDATE tw_tasks SET status = 'FAILED', error = ${binds.add(error)}, run_at = NULL, finished_at = ${binds.add(now)}, ` +
-        `updated_at = ${binds.add(now)} WHERE id = ${binds.add(id)} AND (status = 'PENDING' OR (status = 'FAILED' AND run_at IS NOT NULL))`,
-      binds.values);
-    if (changed !== 1) return this.refuse(id, 'cancel', 'PENDING (or FAILED with a retry scheduled)');
+    const error = new CancelledError(reason).storedText;
+    if (!(await this.store.admin.cancel(id, error, Date.now()))) return this.refuse(id, 'cancel', 'PENDING (or FAILED with a retry scheduled)');
     const task = await this.show(id);
     await this.deliver('failed', { id, queue: task.queue });
     return task;
@@ -137,26 +125,17 @@ export class TaskAdmin {
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new ValidationError(`purge: batchSize must be 1 to 10000; got ${String(batchSize)}`);
     const cutoff = Date.now() - olderThanMs;
     const result: PurgeResult = { cutoff: new Date(cutoff), completed: 0, failed: 0, dryRun: options.dryRun === true };
-    for (const { filter, key } of FINISHED) {
-      const where = (binds: Binds) => `${filter} AND finished_at < ${binds.add(cutoff)}`;
+    for (const kind of FINISHED_KINDS) {
       if (options.dryRun) {
-        const binds = new Binds();
-        const rows = await this.runner.rows<{ n: number | string }>(`SELECT COUNT(*) AS n FROM tw_tasks WHERE ${where(binds)}`, binds.values);
-        result[key] = Number(rows[0]?.n ?? 0);
+        result[kind] = await this.store.admin.countFinished(kind, cutoff);
         continue;
       }
       for (;;) {
-        // Select then delete by id: MariaDB cannot DELETE ... WHERE id IN (SELECT ... LIMIT n).
-        const pick = new Binds();
-        const ids = (await this.runner.rows<{ id: string }>(
-          `SELECT id FROM tw_tasks WHERE ${where(pick)} ORDER BY finished_at LIMIT ${pick.add(batchSize)}`, pick.values)).map((r) => r.id);
-        if (ids.length === 0) break;
-        const binds = new Binds();
-        // The same condition again: a task retried since the SELECT is not deleted.
-        const deleted = await this.runner.execute(`DELETE FROM tw_tasks WHERE id IN (${binds.list(ids)}) AND ${where(binds)}`, binds.values);
-        result[key] += deleted;
+        const { picked, deleted } = await this.store.admin.deleteFinished(kind, cutoff, batchSize);
+        if (picked === 0) break;
+        result[kind] += deleted;
         options.onBatch?.(deleted);
-        if (ids.length < batchSize) break;
+        if (picked < batchSize) break;
       }
     }
     return result;
@@ -165,23 +144,18 @@ export class TaskAdmin {
   /** Counts by queue and status, and how long the oldest ready task has waited. */
   async stats(): Promise<TaskStats> {
     const now = Date.now();
-    const binds = new Binds();
-    const retrying = "CASE WHEN status = 'FAILED' AND run_at IS NOT NULL THEN 1 ELSE 0 END";
-    const rows = await this.runner.rows<{ queue: string; status: string; retrying: number | string; n: number | string; oldest: number | string | null }>(
-      `SELECT queue, status, ${retrying} AS retrying, COUNT(*) AS n, ` +
-        `MIN(CASE WHEN status = 'PENDING' AND run_at <= ${binds.add(now)} THEN run_at END) AS oldest ` +
-        `FROM tw_tasks GROUP BY queue, status, ${retrying}`, binds.values);
+    const rows = await this.store.admin.statsRows(now);
     const stats: TaskStats = { queues: {}, total: emptyStats() };
     let oldestOverall: number | null = null;
     for (const row of rows) {
       const queue = (stats.queues[row.queue] ??= emptyStats());
-      const n = Number(row.n);
-      const key: keyof QueueStats = Number(row.retrying) === 1 ? 'retrying' : (row.status as TaskStatus);
+      const n = row.count;
+      const key: keyof QueueStats = row.retrying ? 'retrying' : (row.status as TaskStatus);
       if (!(key in queue)) continue; // a status this version does not know: not counted
       (queue[key] as number) += n;
       (stats.total[key] as number) += n;
-      if (row.oldest !== null && row.oldest !== undefined) {
-        const oldest = Number(row.oldest);
+      if (row.oldestReadyRunAt !== null) {
+        const oldest = row.oldestReadyRunAt;
         const age = Math.max(0, (now - oldest) / 1000);
         queue.oldestReadyAgeSeconds = Math.max(queue.oldestReadyAgeSeconds ?? 0, age);
         oldestOverall = Math.min(oldestOverall ?? oldest, oldest);
@@ -197,7 +171,7 @@ export class TaskAdmin {
    * processes see the change at their next poll.
    */
   private async deliver(channel: TaskChannel, event: TaskEvent): Promise<void> {
-    const { notifier, config } = this.tw;
+    const { notifier, config } = this;
     if (config.redisUrl === null) {
       notifier.publish(channel, event);
       return;

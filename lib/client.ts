@@ -1,15 +1,16 @@
 // The producer side: createTask / createTasks / getTask / waitForCompletion. Input is validated in
 // full before anything is written; the wake-up is published after the row is committed.
-import { Sequelize as BaseSequelize, type Transaction } from 'sequelize';
+import type { Transaction } from 'sequelize';
 import type { ResolvedConfig } from './config';
+import { toModel } from './db/rows';
+import { ambientTransaction, outermostTransaction } from './db/sequelize-internals';
 import { TaskWorkerError, UnknownTaskError, ValidationError } from './errors';
 import { newTaskId, isTaskId } from './ids';
 import { findNonJson, isPlainObject } from './json';
 import type { DatabaseTask } from './model';
 import type { Notifier } from './notifier/notifier';
 import { assertTaskName, type TaskClass, type TaskRegistry } from './registry';
-import { toModel } from './rows';
-import type { TaskStore } from './store';
+import type { TaskStore } from './store/task-store';
 import type { CreateTaskOptions, JsonObject, JsonValue, TaskRecord, TaskSpec } from './types';
 import { resolveTypedCall, type TaskArgs, type TaskMethodName, type TypedCreateOptions } from './typed-tasks';
 import { checkMaxRetries, checkPriority, checkQueue, checkTimeout, label, type Where } from './validate';
@@ -17,16 +18,6 @@ import { checkMaxRetries, checkPriority, checkQueue, checkTimeout, label, type W
 export interface WaitOptions {
   /** Seconds to wait before giving up with null. Default 300, as in the seed. */
   timeout?: number;
-}
-
-/**
- * The transaction whose commit makes the row visible. Sequelize runs a savepoint's afterCommit
- * hooks when the savepoint is released, while the outer transaction may still roll back.
- */
-function outermost(transaction: Transaction): Transaction {
-  let root = transaction;
-  for (let parent = (root as { parent?: Transaction }).parent; parent; parent = (root as { parent?: Transaction }).parent) root = parent;
-  return root;
 }
 
 const CREATE_KEYS = new Set(['args', 'kwargs', 'timeout', 'queue', 'priority', 'runAt', 'delay', 'maxRetries', 'transaction']);
@@ -107,7 +98,7 @@ export class TaskClient {
         this.notifier.publish('created', { id: r.id, queue: r.queue, runAt: r.runAt });
       }
     };
-    if (transaction) outermost(transaction).afterCommit(publish);
+    if (transaction) outermostTransaction(transaction).afterCommit(publish);
     else publish();
   }
 
@@ -117,10 +108,7 @@ export class TaskClient {
    * join it, and our statements bypass Sequelize's query path).
    */
   private transactionFor(explicit: Transaction | undefined): Transaction | undefined {
-    if (explicit) return explicit;
-    const namespace = (BaseSequelize as unknown as { _cls?: { get(key: string): unknown } })._cls;
-    const ambient = namespace?.get('transaction') as (Transaction & { sequelize?: unknown }) | undefined;
-    return ambient && ambient.sequelize === this.store.sequelize ? ambient : undefined;
+    return explicit ?? ambientTransaction(this.store.sequelize);
   }
 
   /** Saves a PENDING task and wakes a worker; returns the saved row. */

@@ -1,7 +1,7 @@
 // Collects finished tasks and writes their completions together: one flush per batch window
 // (a few ms) instead of one write per task, and at most MAX_IN_FLIGHT flushes at once: under load
 // the batches grow instead of the commits piling up. Each write stays fenced per task in the store.
-import type { Completion } from './store';
+import type { Completion } from './db/dialect';
 
 /**
  * written: stored; lost: the task was no longer this worker's; rejected: the database refused the

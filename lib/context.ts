@@ -1,5 +1,7 @@
-// The running task's context, readable from inside a handler without changing its signature.
+// The running task's context, readable from inside a handler without changing its signature:
+// what currentTask() returns, how a pool builds it, and where it is kept during a run.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { TaskCall } from './types';
 
 export interface TaskContext {
   id: string;
@@ -18,4 +20,34 @@ export function currentTask(): TaskContext {
   const context = taskContextStorage.getStore();
   if (!context) throw new Error('currentTask() was called outside a running task');
   return context;
+}
+
+/**
+ * The context currentTask() returns; its signal is made on first read. A class, because an object
+ * literal with a getter is built far slower, and the abort source stays private.
+ */
+class RunningTaskContext implements TaskContext {
+  readonly id: string;
+  readonly name: string;
+  readonly queue: string;
+  readonly attempt: number;
+
+  readonly #abort: { readonly signal: AbortSignal };
+
+  constructor(call: TaskCall, abort: { readonly signal: AbortSignal }) {
+    this.#abort = abort;
+    this.id = call.id;
+    this.name = call.name;
+    this.queue = call.queue;
+    this.attempt = call.attempt;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+}
+
+/** The context of one run of `call`, whose signal is `abort`'s (a pool's LazyAbortController). */
+export function taskContext(call: TaskCall, abort: { readonly signal: AbortSignal }): TaskContext {
+  return new RunningTaskContext(call, abort);
 }

@@ -38,10 +38,3 @@ export class ConfigError extends TaskWorkerError {
     super('TW_BAD_CONFIG', message);
   }
 }
-
-/** Stored as the error of a task that ran past its timeout. */
-export class TaskTimeoutError extends TaskWorkerError {
-  constructor(seconds: number) {
-    super('TW_TIMEOUT', `task timed out after ${seconds} s and was stopped`);
-  }
-}

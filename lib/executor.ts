@@ -4,19 +4,8 @@ import { inspect } from 'node:util';
 import { taskContextStorage, type TaskContext } from './context';
 import { findNonJson } from './json';
 import type { TaskRegistry } from './registry';
-import type { JsonObject, JsonValue, TaskOutcome } from './types';
-
-/** What a pool needs to run a task: the claimed row's relevant fields. */
-export interface TaskCall {
-  id: string;
-  name: string;
-  queue: string;
-  args: JsonValue[];
-  kwargs: JsonObject;
-  /** Seconds. */
-  timeout: number;
-  attempt: number;
-}
+import { ResultError } from './task-errors';
+import type { TaskCall, TaskOutcome } from './types';
 
 /** The stored text of an error: name, message and stack (the stack already starts with both). */
 export function describeError(error: unknown): string {
@@ -29,37 +18,8 @@ export function describeError(error: unknown): string {
 
 function serializeResult(value: unknown): TaskOutcome {
   const problem = findNonJson(value === undefined ? null : value, 'result');
-  if (problem) return { ok: false, kind: 'error', error: `ResultError: the task returned a value that is not JSON: ${problem}` };
+  if (problem) return { ok: false, kind: 'error', error: ResultError.notJson(problem).storedText };
   return { ok: true, result: JSON.stringify(value === undefined ? null : value) };
-}
-
-/**
- * The context currentTask() returns; its signal is made on first read. A class, because an object
- * literal with a getter is built far slower, and the abort source stays private.
- */
-class RunningTaskContext implements TaskContext {
-  readonly id: string;
-  readonly name: string;
-  readonly queue: string;
-  readonly attempt: number;
-
-  readonly #abort: { readonly signal: AbortSignal };
-
-  constructor(call: TaskCall, abort: { readonly signal: AbortSignal }) {
-    this.#abort = abort;
-    this.id = call.id;
-    this.name = call.name;
-    this.queue = call.queue;
-    this.attempt = call.attempt;
-  }
-
-  get signal(): AbortSignal {
-    return this.#abort.signal;
-  }
-}
-
-export function taskContext(call: TaskCall, abort: { readonly signal: AbortSignal }): TaskContext {
-  return new RunningTaskContext(call, abort);
 }
 
 /**
@@ -70,7 +30,7 @@ export async function executeTask(
   registry: TaskRegistry,
   moduleRoot: string | undefined,
   call: TaskCall,
-  /** What currentTask() returns inside the handler: the pool's, from taskContext(). */
+  /** What currentTask() returns inside the handler: the pool's, from taskContext() (context.ts). */
   context: TaskContext,
 ): Promise<TaskOutcome> {
   try {

@@ -1,21 +1,22 @@
-// The public API of task-worker: explicit exports only.
+// The public API of task-worker: explicit exports only. Task files import the light entry
+// 'task-worker/tasks' (decorators/index.ts) for @Task, registerTask and currentTask.
 export { TaskWorker, type TaskWorkerInit } from './task-worker';
 export { TaskClient, type WaitOptions } from './client';
 export { Worker, type WorkerState } from './worker';
 export { DatabaseTask } from './model';
 export { migrate, pendingMigrations } from './migrate';
-export { openDatabase } from './db';
+export { openDatabase, type DatabaseOptions } from './db/open';
 export { resolveConfig, type TaskWorkerOptions, type ResolvedConfig, type PoolKind } from './config';
 export { TaskRegistry, defaultRegistry, registerTask, taskNameOf, type TaskHandler, type RegisteredTask } from './registry';
 export { currentTask, type TaskContext } from './context';
 export { TaskStatus, type CreateTaskOptions, type TaskSpec, type TaskDefaults, type JsonValue, type JsonObject } from './types';
+export { TaskWorkerError, ValidationError, UnknownTaskError, DuplicateTaskError, ConfigError } from './errors';
 export {
-  TaskWorkerError, ValidationError, UnknownTaskError, DuplicateTaskError, ConfigError, TaskTimeoutError,
-} from './errors';
-export { Task, TaskOptions, type TaskClassOptions } from '../decorators/task';
+  StoredTaskError, TaskTimeoutError, WorkerLostError, CancelledError, ResultError, ThreadCrashError, WorkerStoppedError,
+} from './task-errors';
 export { taskCall, type TaskMethodName, type TaskArgs, type TaskResult, type TypedCreateOptions } from './typed-tasks';
 export { createTasksApi, type TasksApi, type TaskSource, type TaskMiddlewareOptions } from './middleware/tasks-api';
 export { taskMiddleware, taskErrorHandler, type TaskErrorHandlerOptions } from './middleware/express';
 export { koaTaskMiddleware, koaTaskErrorHandler, type KoaTaskErrorHandlerOptions } from './middleware/koa';
 export { TaskHttpError, toHttpError, errorResponse, type ErrorBodyOptions, type ErrorResponse } from './middleware/http-errors';
-export { TaskAdmin, TaskStateError, type PurgeOptions, type PurgeResult, type QueueStats, type TaskStats } from './admin';
+export { TaskAdmin, TaskStateError, type ListFilter, type PurgeOptions, type PurgeResult, type QueueStats, type TaskStats } from './admin';

@@ -3,13 +3,13 @@
 // (e.g. one side sees Redis, the other does not) cost duplicate effort, never a wrong write.
 import Redlock, { ExecutionError, ResourceLockedError, type Lock } from 'redlock';
 import type { RedisConnection } from './redis';
-import type { TaskStore } from './store';
+import type { LockStatements } from './store/lock-statements';
 
 export class ClusterLocks {
   private readonly redlock: Redlock | undefined;
 
   constructor(
-    private readonly store: TaskStore,
+    private readonly store: Pick<LockStatements, 'tryLock' | 'unlock'>,
     private readonly owner: string,
     private readonly prefix: string,
     private readonly redis: RedisConnection | undefined,

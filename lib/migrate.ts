@@ -1,10 +1,11 @@
 // Runs the schema migrations with Umzug, identically on every dialect. One migrator at a time:
-// the run holds a database lock (advisory lock, GET_LOCK, or SQLite's write lock), so workers
-// starting together do not race; a second run finds nothing pending and does nothing.
+// the run holds the dialect's migration lock (see lib/db), so workers starting together do not
+// race; a second run finds nothing pending and does nothing.
 import type { UmzugStorage } from 'umzug';
-import { QueryTypes, Transaction } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
-import { dialectOf, type DialectName } from './db';
+import { dialectFor } from './db/index';
+import type { Dialect } from './db/dialect';
 import type { MigrationContext } from './migrations/context';
 import * as createTasks from './migrations/0001-create-tasks';
 import * as partialIndexes from './migrations/0002-partial-indexes';
@@ -12,7 +13,6 @@ import * as byteOrderIds from './migrations/0003-byte-order-ids';
 
 const MIGRATIONS = [createTasks, partialIndexes, byteOrderIds];
 const MIGRATION_TABLE = 'tw_migrations';
-const LOCK_KEY = 7_424_917_001; // any constant shared by every task-worker process
 
 /** Umzug storage in our own table, writing inside the migration's transaction. */
 function transactionalStorage(sequelize: Sequelize, transaction: Transaction | undefined): UmzugStorage<MigrationContext> {
@@ -34,23 +34,13 @@ function transactionalStorage(sequelize: Sequelize, transaction: Transaction | u
   };
 }
 
-async function takeMigrationLock(sequelize: Sequelize, dialect: DialectName, transaction: Transaction): Promise<void> {
-  if (dialect === 'postgres') {
-    await sequelize.query('SELECT pg_advisory_xact_lock($1)', { bind: [LOCK_KEY], transaction });
-  } else if (dialect === 'mariadb') {
-    // Session lock: DDL commits implicitly on MariaDB, so a transaction alone would not hold it.
-    await sequelize.query("SELECT GET_LOCK('tw_migrate', 60)", { transaction });
-  }
-  // SQLite: the IMMEDIATE transaction already holds the single write lock.
-}
-
 /**
  * Umzug is loaded only when migrations run: it brings its command-line stack along (16 MiB of
  * resident memory), which a worker that never migrates should not carry.
  */
-async function buildUmzug(sequelize: Sequelize, dialect: DialectName, transaction: Transaction | undefined) {
+async function buildUmzug(sequelize: Sequelize, dialect: Dialect, transaction: Transaction | undefined) {
   const { Umzug } = await import('umzug');
-  const context: MigrationContext = { queryInterface: sequelize.getQueryInterface(), transaction, dialect };
+  const context: MigrationContext = { queryInterface: sequelize.getQueryInterface(), transaction, dialect: dialect.name };
   return new Umzug<MigrationContext>({
     migrations: MIGRATIONS.map((m) => ({ name: m.name, up: m.up, down: m.down })),
     context,
@@ -59,23 +49,22 @@ async function buildUmzug(sequelize: Sequelize, dialect: DialectName, transactio
   });
 }
 
-async function withMigrationLock<T>(sequelize: Sequelize, run: (t: Transaction) => Promise<T>): Promise<T> {
-  const dialect = dialectOf(sequelize);
-  const type = dialect === 'sqlite' ? Transaction.TYPES.IMMEDIATE : undefined;
-  return sequelize.transaction({ type }, async (transaction) => {
-    await takeMigrationLock(sequelize, dialect, transaction);
+async function withMigrationLock<T>(sequelize: Sequelize, dialect: Dialect, run: (t: Transaction) => Promise<T>): Promise<T> {
+  const lock = dialect.migrationLock;
+  return sequelize.transaction({ type: lock.transactionType }, async (transaction) => {
+    await lock.acquire(sequelize, transaction);
     try {
       return await run(transaction);
     } finally {
-      if (dialect === 'mariadb') await sequelize.query("SELECT RELEASE_LOCK('tw_migrate')", { transaction });
+      await lock.release(sequelize, transaction);
     }
   });
 }
 
 /** Applies every pending migration; returns the names applied (empty when up to date). */
 export async function migrate(sequelize: Sequelize): Promise<string[]> {
-  const dialect = dialectOf(sequelize);
-  return withMigrationLock(sequelize, async (transaction) => {
+  const dialect = dialectFor(sequelize);
+  return withMigrationLock(sequelize, dialect, async (transaction) => {
     const applied = await (await buildUmzug(sequelize, dialect, transaction)).up();
     return applied.map((m) => m.name);
   });
@@ -83,6 +72,6 @@ export async function migrate(sequelize: Sequelize): Promise<string[]> {
 
 /** Names of the migrations not yet applied. */
 export async function pendingMigrations(sequelize: Sequelize): Promise<string[]> {
-  const pending = await (await buildUmzug(sequelize, dialectOf(sequelize), undefined)).pending();
+  const pending = await (await buildUmzug(sequelize, dialectFor(sequelize), undefined)).pending();
   return pending.map((m) => m.name);
 }

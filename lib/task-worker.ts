@@ -1,9 +1,11 @@
 // TaskWorker: one object that owns the connections (database, Redis), the client and the workers
 // of a process. Apps create one, use its client methods, and start workers from it.
 import type { Sequelize } from 'sequelize-typescript';
+import { TaskAdmin } from './admin';
 import { TaskClient, type WaitOptions } from './client';
 import { redactUrl, resolveConfig, type ResolvedConfig, type TaskWorkerOptions } from './config';
-import { dialectOf, openDatabase } from './db';
+import { dialectNameOf } from './db/index';
+import { openDatabase } from './db/open';
 import { ConfigError } from './errors';
 import { ClusterLocks } from './locks';
 import { createLogger, type Logger } from './logger';
@@ -19,7 +21,7 @@ import type { TaskPool } from './pool/pool';
 import { ThreadPool } from './pool/thread-pool';
 import { RedisConnection } from './redis';
 import { defaultRegistry, type TaskClass, type TaskRegistry } from './registry';
-import { TaskStore } from './store';
+import { TaskStore } from './store/task-store';
 import type { CreateTaskOptions, TaskSpec } from './types';
 import type { TaskArgs, TaskMethodName, TypedCreateOptions } from './typed-tasks';
 import { newWorkerId, Worker } from './worker';
@@ -41,6 +43,8 @@ export class TaskWorker {
   readonly logger: Logger;
   readonly notifier: Notifier;
   readonly client: TaskClient;
+  /** Operator actions: list, show, retry, cancel, purge, stats. */
+  readonly admin: TaskAdmin;
   private readonly redis: RedisConnection | undefined;
   private readonly ownsSequelize: boolean;
   private readonly workers = new Set<Worker>();
@@ -52,7 +56,7 @@ export class TaskWorker {
     this.registry = registry ?? defaultRegistry;
     this.ownsSequelize = sequelize === undefined;
     if (sequelize) {
-      dialectOf(sequelize);
+      dialectNameOf(sequelize);
       sequelize.addModels([DatabaseTask]);
       this.sequelize = sequelize;
     } else {
@@ -68,6 +72,7 @@ export class TaskWorker {
       this.notifier = memory;
     }
     this.client = new TaskClient(this.store, this.notifier, this.registry, this.config);
+    this.admin = new TaskAdmin(this.store, this.notifier, this.config);
   }
 
   /** Applies pending schema migrations; returns the names applied. */
@@ -114,7 +119,7 @@ export class TaskWorker {
 
   /** A worker with this instance's config; call start() on it. */
   createWorker(): Worker {
-    const locks = new ClusterLocks(this.store, newWorkerId(), this.config.channelPrefix, this.redis);
+    const locks = new ClusterLocks(this.store.locks, newWorkerId(), this.config.channelPrefix, this.redis);
     const worker = new Worker({ config: this.config, store: this.store, notifier: this.notifier, locks, pool: this.createPool(), logger: this.logger });
     this.workers.add(worker);
     return worker;

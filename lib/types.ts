@@ -76,6 +76,18 @@ export interface TaskDefaults {
   priority?: number;
 }
 
+/** What a pool needs to run a task: the claimed row's relevant fields. */
+export interface TaskCall {
+  id: string;
+  name: string;
+  queue: string;
+  args: JsonValue[];
+  kwargs: JsonObject;
+  /** Seconds. */
+  timeout: number;
+  attempt: number;
+}
+
 /** The outcome of running one task; the executor returns it and never writes the database. */
 export type TaskOutcome =
   | { ok: true; result: string }

@@ -4,7 +4,7 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { currentTask, Task, TaskOptions } from '../lib/tasks'; // the light entry: pool threads load this file
+import { currentTask, Task, TaskOptions } from '../decorators/index'; // the light entry: pool threads load this file
 import { renderMandelbrot } from './mandelbrot';
 import { encodePng } from './png';
 import { sampleSettings } from './settings';

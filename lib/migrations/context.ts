@@ -1,6 +1,6 @@
 // What each migration receives from the runner.
 import type { QueryInterface, Transaction } from 'sequelize';
-import type { DialectName } from '../db';
+import type { DialectName } from '../db/dialect';
 
 export interface MigrationContext {
   queryInterface: QueryInterface;

@@ -1,12 +1,12 @@
 // Runs tasks on the worker's own event loop: no thread hop, fastest for I/O-bound tasks. A timeout
 // aborts the task's AbortSignal and fails the task at once, but a busy loop cannot be stopped here:
 // use the thread pool for tasks that may hang the CPU.
-import { taskContextStorage } from '../context';
-import { executeTask, taskContext, type TaskCall } from '../executor';
+import { taskContext, taskContextStorage } from '../context';
+import { executeTask } from '../executor';
 import { LazyAbortController } from './lazy-abort';
 import type { TaskRegistry } from '../registry';
-import { TaskTimeoutError } from '../errors';
-import type { TaskOutcome } from '../types';
+import { TaskTimeoutError } from '../task-errors';
+import type { TaskCall, TaskOutcome } from '../types';
 import { startTaskTimer, timeoutOutcome, type TaskPool } from './pool';
 
 export class InlinePool implements TaskPool {

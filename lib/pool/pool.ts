@@ -1,7 +1,7 @@
 // Where tasks run. A pool takes a call and always resolves with an outcome (never rejects);
 // it enforces the task's timeout in its own way.
-import type { TaskCall } from '../executor';
-import type { TaskOutcome } from '../types';
+import { TaskTimeoutError } from '../task-errors';
+import type { TaskCall, TaskOutcome } from '../types';
 
 export interface TaskPool {
   /** Loads task modules / starts threads; throws if a module cannot be loaded. */
@@ -12,7 +12,7 @@ export interface TaskPool {
 }
 
 export function timeoutOutcome(seconds: number): TaskOutcome {
-  return { ok: false, kind: 'timeout', error: `TaskTimeoutError: task timed out after ${seconds} s and was stopped` };
+  return { ok: false, kind: 'timeout', error: new TaskTimeoutError(seconds).storedText };
 }
 
 /** Longest delay setTimeout takes; a longer one fires after 1 ms (Node's TimeoutOverflowWarning). */

@@ -1,7 +1,8 @@
 // The body of one pool thread: loads the task modules into this thread's registry, then runs
 // one task at a time for the pool.
 import { parentPort, workerData } from 'node:worker_threads';
-import { describeError, executeTask, taskContext } from '../executor';
+import { taskContext } from '../context';
+import { describeError, executeTask } from '../executor';
 import { loadTaskModules } from '../modules';
 import { LazyAbortController } from './lazy-abort';
 import { defaultRegistry } from '../registry';

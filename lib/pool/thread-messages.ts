@@ -1,6 +1,5 @@
 // Messages between the thread pool and its threads.
-import type { TaskCall } from '../executor';
-import type { TaskOutcome } from '../types';
+import type { TaskCall, TaskOutcome } from '../types';
 
 export interface ThreadData {
   modules: string[];

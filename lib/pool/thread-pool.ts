@@ -4,10 +4,10 @@
 // only the task it was running.
 import * as path from 'node:path';
 import { Worker as Thread } from 'node:worker_threads';
-import type { TaskCall } from '../executor';
 import { ConfigError } from '../errors';
 import { delay } from '../sleeper';
-import type { TaskOutcome } from '../types';
+import { ThreadCrashError, WorkerStoppedError } from '../task-errors';
+import type { TaskCall, TaskOutcome } from '../types';
 import { startTaskTimer, timeoutOutcome, type TaskPool } from './pool';
 import type { FromThread, ThreadData } from './thread-messages';
 
@@ -30,7 +30,7 @@ export interface ThreadPoolOptions {
   memoryLimitMb: number;
 }
 
-const STOPPED: TaskOutcome = { ok: false, kind: 'crash', error: 'WorkerStoppedError: the pool closed before the task could start' };
+const STOPPED: TaskOutcome = { ok: false, kind: 'crash', error: new WorkerStoppedError().storedText };
 
 export class ThreadPool implements TaskPool {
   private readonly slots: Slot[] = [];
@@ -157,9 +157,9 @@ export class ThreadPool implements TaskPool {
         if (message.type === 'done' && message.id === call.id) finish(message.outcome, false);
       };
       const onError = (error: Error) =>
-        finish({ ok: false, kind: 'crash', error: `ThreadCrashError: the task's thread failed: ${error.stack ?? error.message}` }, true);
+        finish({ ok: false, kind: 'crash', error: ThreadCrashError.failed(error.stack ?? error.message).storedText }, true);
       const onExit = (code: number) =>
-        finish({ ok: false, kind: 'crash', error: `ThreadCrashError: the task's thread exited with code ${code}` }, true);
+        finish({ ok: false, kind: 'crash', error: ThreadCrashError.exited(code).storedText }, true);
       const cancelTimer = startTaskTimer(call.timeout, () => finish(timeoutOutcome(call.timeout), true));
       thread.on('message', onMessage);
       thread.once('error', onError);

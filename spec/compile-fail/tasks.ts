@@ -1,5 +1,5 @@
 // A task class for the compile checks: typed enqueue must accept exactly these signatures.
-import { Task } from '../../lib/index';
+import { Task } from '../../decorators/index';
 
 @Task('compile.tasks')
 export class MathTasks {

@@ -62,20 +62,20 @@ for (const dialect of ALL_DIALECTS) {
     }
 
     it('Redlock: one holder at a time across processes', async () => {
-      const a = new ClusterLocks(tw.store, 'owner-a', prefix, await redisConnection());
-      const b = new ClusterLocks(tw.store, 'owner-b', prefix, await redisConnection());
+      const a = new ClusterLocks(tw.store.locks, 'owner-a', prefix, await redisConnection());
+      const b = new ClusterLocks(tw.store.locks, 'owner-b', prefix, await redisConnection());
       await exclusive(a, b, 'redlock');
     });
 
     it('without Redis: the database lock row, one holder at a time', async () => {
-      const a = new ClusterLocks(tw.store, 'owner-a', prefix, undefined);
-      const b = new ClusterLocks(tw.store, 'owner-b', prefix, undefined);
+      const a = new ClusterLocks(tw.store.locks, 'owner-a', prefix, undefined);
+      const b = new ClusterLocks(tw.store.locks, 'owner-b', prefix, undefined);
       await exclusive(a, b, 'db-only');
     });
 
     it('a lock left by a crashed holder is taken over after its TTL', async () => {
-      const b = new ClusterLocks(tw.store, 'owner-b', prefix, undefined);
-      expect(await tw.store.tryLock('crashed', 'dead-owner', 300, Date.now())).to.equal(true); // never released
+      const b = new ClusterLocks(tw.store.locks, 'owner-b', prefix, undefined);
+      expect(await tw.store.locks.tryLock('crashed', 'dead-owner', 300, Date.now())).to.equal(true); // never released
       expect(await b.tryRun('crashed', 10_000, async () => undefined)).to.equal(false);
       await waitFor('the TTL to pass', async () => b.tryRun('crashed', 10_000, async () => undefined), 5000, 50);
     });
@@ -87,8 +87,8 @@ for (const dialect of ALL_DIALECTS) {
         // A user that may connect but not run scripts: Redlock's commands fail with NOPERM.
         await admin.call('ACL', 'SETUSER', user, 'on', '>secret', '~*', '&*', '+@all', '-eval', '-evalsha');
         const refusing = await redisConnection(REDIS_URL.replace('redis://', `redis://${user}:secret@`));
-        const a = new ClusterLocks(tw.store, 'owner-a', prefix, refusing);
-        const b = new ClusterLocks(tw.store, 'owner-b', prefix, undefined);
+        const a = new ClusterLocks(tw.store.locks, 'owner-a', prefix, refusing);
+        const b = new ClusterLocks(tw.store.locks, 'owner-b', prefix, undefined);
         await exclusive(a, b, 'refused');
         await exclusive(b, a, 'refused-2');
       } finally {

@@ -40,7 +40,7 @@ for (const dialect of ALL_DIALECTS) {
         logLevel: 'silent', backoffBase: 3600, concurrency: 2, queues: ['default', 'reports', 'sync', 'q1', 'q2'] });
       await tw.migrate();
       await tw.startWorker();
-      admin = new TaskAdmin(tw);
+      admin = tw.admin;
     });
     after(async () => {
       releaseHeld();

@@ -3,10 +3,10 @@
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import type { TaskWorker } from '../../lib/index';
-import type { ClaimParams } from '../../lib/dialects/dialect';
-import { COMPLETE_SQL } from '../../lib/dialects/postgres';
-import { openDatabase } from '../../lib/db';
-import { TaskStore } from '../../lib/store';
+import type { ClaimParams } from '../../lib/db/dialect';
+import { COMPLETE_SQL } from '../../lib/db/postgres';
+import { openDatabase } from '../../lib/db/open';
+import { TaskStore } from '../../lib/store/task-store';
 import { ALL_DIALECTS } from '../support/services';
 import { clearTasks, openSuite } from '../support/harness';
 

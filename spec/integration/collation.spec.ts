@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { TaskRegistry, TaskWorker } from '../../lib/index';
-import type { ClaimParams } from '../../lib/dialects/dialect';
+import type { ClaimParams } from '../../lib/db/dialect';
 import { freshDatabase, missingPrerequisite, requireService } from '../support/services';
 
 describe('task ids on a PostgreSQL database with an en-US default collation', function () {

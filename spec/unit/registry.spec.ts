@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DuplicateTaskError, Task, TaskOptions, TaskRegistry, UnknownTaskError, ValidationError, taskNameOf } from '../../lib/index';
+import { Task, TaskOptions } from '../../decorators/index';
+import { DuplicateTaskError, TaskRegistry, UnknownTaskError, ValidationError, taskNameOf } from '../../lib/index';
 
 describe('registry and @Task', () => {
   it('registers each public method of a class under namespace.method, with defaults', async () => {

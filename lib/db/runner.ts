@@ -1,8 +1,7 @@
-// A thin statement runner over each driver's own connection, used by the store's hot path: no ORM
+// The statement runner every dialect implements over its driver's own connection: no ORM
 // instances, positional parameters (SQLite's named-parameter lookup is quadratic in their
 // number), prepared statements where the driver keeps them. Statements are written with $1..$n.
 import type { Transaction } from 'sequelize';
-import type { Sequelize } from 'sequelize-typescript';
 
 export interface RunOptions {
   transaction?: Transaction;
@@ -24,33 +23,6 @@ export interface SqlRunner {
   transaction<T>(fn: (transaction: Transaction) => Promise<T>): Promise<T>;
   /** Gives back connections the runner kept aside; call before closing Sequelize. */
   close?(): Promise<void>;
-}
-
-/** The driver connection Sequelize holds for a transaction. */
-export function connectionOf<C>(transaction: Transaction): C {
-  return (transaction as unknown as { connection: C }).connection;
-}
-
-/** Sequelize's connection pool, as the runners borrow from it. */
-export interface ConnectionPool {
-  getConnection(options: object): Promise<unknown>;
-  releaseConnection(connection: unknown): Promise<void> | void;
-}
-
-export function poolOf(sequelize: Sequelize): ConnectionPool {
-  return sequelize.connectionManager as unknown as ConnectionPool;
-}
-
-/** Runs `fn` on the transaction's connection, or on one borrowed from the pool and given back after. */
-export async function onConnection<C, T>(sequelize: Sequelize, transaction: Transaction | undefined, fn: (connection: C) => Promise<T>): Promise<T> {
-  if (transaction) return fn(connectionOf<C>(transaction));
-  const pool = poolOf(sequelize);
-  const connection = (await pool.getConnection({ type: 'write' })) as C;
-  try {
-    return await fn(connection);
-  } finally {
-    await pool.releaseConnection(connection);
-  }
 }
 
 /** $n placeholders to '?' with the values reordered by occurrence (a $n may repeat). */

@@ -1,7 +1,7 @@
 // Converts between raw database rows (snake_case, BIGINT may arrive as string or BigInt) and
 // the engine's TaskRecord, and builds DatabaseTask instances for callers.
-import { DatabaseTask } from './model';
-import type { JsonObject, JsonValue, TaskRecord, TaskStatus } from './types';
+import { DatabaseTask } from '../model';
+import type { JsonObject, JsonValue, TaskRecord, TaskStatus } from '../types';
 
 export interface RawTaskRow {
   id: string;

@@ -1,6 +1,6 @@
 // Retry delays: exponential from the base, capped, with half of each delay random.
 import { expect } from 'chai';
-import { retryDelayMs } from '../../lib/backoff';
+import { retryDelayMs } from '../../lib/retry-policy';
 
 describe('retry backoff', () => {
   it('doubles per retry between half and all of base * 2^(n-1)', () => {

@@ -1,15 +1,18 @@
-// Every SQL statement of the engine; the per-dialect ones (claim, bulk insert, bulk completion)
-// are delegated to the dialect. Each write after a claim is fenced on (locked_by, retry_count,
-// status PROGRESS): a worker that lost its lease changes nothing.
+// The task table's statements for producers and workers: insert, read, claim, complete, fail,
+// leases, hand-back. With the operator's (admin-statements.ts) and the locks' (lock-statements.ts)
+// it is every SQL statement of the engine; the per-dialect ones (claim, bulk insert, bulk
+// completion) are delegated to the dialect. Each write after a claim is fenced on (locked_by,
+// retry_count, status PROGRESS): a worker that lost its lease changes nothing.
 import type { Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
-import { Binds } from './binds';
-import { dialectFor } from './dialects';
-import type { ClaimParams, Completion, Dialect } from './dialects/dialect';
-import { toRecord, type RawTaskRow } from './rows';
-import { runnerFor } from './sql';
-import type { SqlRunner } from './sql/runner';
-import type { TaskRecord, TaskStatus } from './types';
+import { Binds } from '../db/binds';
+import type { ClaimParams, Completion, Dialect, ErrorKind } from '../db/dialect';
+import { dialectFor } from '../db/index';
+import { toRecord, type RawTaskRow } from '../db/rows';
+import type { SqlRunner } from '../db/runner';
+import type { TaskRecord } from '../types';
+import { AdminStatements } from './admin-statements';
+import { LockStatements } from './lock-statements';
 
 /** Rows per INSERT statement: far below every driver's bind-parameter limit. */
 export const INSERT_CHUNK = 1000;
@@ -32,24 +35,29 @@ export interface StaleTask {
   id: string;
   lockedBy: string;
   attempt: number;
-  maxRetries: number;
+  /** Set by the claim; null only for rows written by hand. */
+  maxRetries: number | null;
   startedAt: number | null;
-}
-
-export interface ListFilter {
-  status?: TaskStatus;
-  queue?: string;
-  name?: string;
-  limit?: number;
 }
 
 export class TaskStore {
   private readonly dialect: Dialect;
   readonly runner: SqlRunner;
+  /** The operator's statements: list, retry, cancel, purge, stats. */
+  readonly admin: AdminStatements;
+  /** The database-only lock, for cluster-wide single actors when Redis is absent. */
+  readonly locks: LockStatements;
 
   constructor(readonly sequelize: Sequelize) {
     this.dialect = dialectFor(sequelize);
-    this.runner = runnerFor(sequelize);
+    this.runner = this.dialect.createRunner(sequelize);
+    this.admin = new AdminStatements(this.runner);
+    this.locks = new LockStatements(this.runner);
+  }
+
+  /** How the worker should treat a failed statement: run it again at once, give up, or back off. */
+  classifyError(error: unknown): ErrorKind {
+    return this.dialect.classifyError(error);
   }
 
   private write(sql: string, binds: Binds, transaction?: Transaction, prepare = false): Promise<number> {
@@ -128,7 +136,7 @@ export class TaskStore {
       `SELECT * FROM tw_tasks WHERE status = 'PROGRESS' AND lease_expires_at < ${binds.add(now)} ` +
         `ORDER BY lease_expires_at LIMIT ${binds.add(limit)}`, binds);
     return rows.map(toRecord).map((r) => ({
-      id: r.id, lockedBy: r.lockedBy ?? '', attempt: r.retryCount, maxRetries: r.maxRetries ?? 0, startedAt: r.startedAt,
+      id: r.id, lockedBy: r.lockedBy ?? '', attempt: r.retryCount, maxRetries: r.maxRetries, startedAt: r.startedAt,
     }));
   }
 
@@ -157,35 +165,6 @@ export class TaskStore {
         `WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)} AND id IN (${binds.list(ids)})`, binds);
   }
 
-  /** Newest first: ids are time-ordered, so the primary key gives the order without a sort. */
-  async list(filter: ListFilter = {}): Promise<TaskRecord[]> {
-    const binds = new Binds();
-    const where: string[] = [];
-    if (filter.status) where.push(`status = ${binds.add(filter.status)}`);
-    if (filter.queue) where.push(`queue = ${binds.add(filter.queue)}`);
-    if (filter.name) where.push(`name = ${binds.add(filter.name)}`);
-    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')} ` : '';
-    const rows = await this.select(
-      `SELECT * FROM tw_tasks ${clause}ORDER BY id DESC LIMIT ${binds.add(filter.limit ?? 50)}`, binds);
-    return rows.map(toRecord);
-  }
-
-  /** Database-only lock for cluster-wide single actors when Redis is absent: a lease row per name. */
-  async tryLock(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
-    const binds = new Binds();
-    const taken = await this.write(
-      `UPDATE tw_locks SET owner = ${binds.add(owner)}, expires_at = ${binds.add(now + ttlMs)} ` +
-        `WHERE name = ${binds.add(name)} AND (expires_at < ${binds.add(now)} OR owner = $1)`, binds);
-    if (taken === 1) return true;
-    try {
-      const insert = new Binds();
-      await this.runner.execute(`INSERT INTO tw_locks (name, owner, expires_at) VALUES (${insert.list([name, owner, now + ttlMs])})`, insert.values);
-      return true;
-    } catch {
-      return false; // someone else holds it (duplicate key)
-    }
-  }
-
   /**
    * Opens the connections of the hot path ahead of time: the claim connection and two for the
    * completion writes, so that a worker's first claim does not wait for connecting.
@@ -199,10 +178,5 @@ export class TaskStore {
   /** Gives back connections the store kept aside; call before closing Sequelize. */
   async close(): Promise<void> {
     await this.runner.close?.();
-  }
-
-  async unlock(name: string, owner: string): Promise<void> {
-    const binds = new Binds();
-    await this.write(`DELETE FROM tw_locks WHERE name = ${binds.add(name)} AND owner = ${binds.add(owner)}`, binds);
   }
 }

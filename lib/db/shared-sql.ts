@@ -1,0 +1,72 @@
+// Statements and fragments every database accepts as written: the claim's candidate filter, order
+// and SET list, a multi-row VALUES insert, and the fenced SET list of a completion. The dialect
+// files build their statements from these.
+import type { Transaction } from 'sequelize';
+import { Binds } from './binds';
+import type { ClaimParams } from './dialect';
+import { NEW_TASK_COLUMNS, newTaskValues } from './rows';
+import type { SqlRunner } from './runner';
+import type { TaskRecord } from '../types';
+
+/**
+ * The status is written as a literal, never bound: the claim indexes are partial (one per status,
+ * see migration 0002) and a planner can only match a partial index's predicate to a constant.
+ */
+const FROM_STATUS: Record<ClaimParams['from'], string> = { PENDING: "status = 'PENDING'", FAILED: "status = 'FAILED'" };
+
+/** The candidate filter and order, identical on every dialect so the claim indexes serve it. */
+export function readyFilter(params: ClaimParams, binds: Binds): string {
+  const status = FROM_STATUS[params.from];
+  if (!status) throw new Error(`cannot claim from status ${String(params.from)}`);
+  const queueFilter = params.queues.length > 0 ? ` AND queue IN (${binds.list(params.queues)})` : '';
+  return `${status} AND run_at <= ${binds.add(params.now)}${queueFilter}`;
+}
+
+export const CLAIM_ORDER = 'ORDER BY priority, run_at, id';
+
+/** The SET list of a claim. A FAILED task claimed again is a retry: retry_count counts it. */
+export function claimAssignments(params: ClaimParams, binds: Binds, column = (c: string) => c): string {
+  const now = binds.add(params.now);
+  return [
+    "status = 'PROGRESS'",
+    `locked_by = ${binds.add(params.workerId)}`,
+    `lease_expires_at = ${binds.add(params.leaseUntil)}`,
+    `started_at = ${now}`,
+    `updated_at = ${now}`,
+    'finished_at = NULL',
+    'duration = NULL',
+    `retry_count = ${column('retry_count')} + ${params.from === 'FAILED' ? 1 : 0}`,
+    `max_retries = COALESCE(${column('max_retries')}, ${binds.add(params.defaultMaxRetries)})`,
+  ].join(', ');
+}
+
+export async function insertValues(runner: SqlRunner, records: readonly TaskRecord[], transaction?: Transaction): Promise<void> {
+  const binds = new Binds();
+  const tuples = records.map((r) => `(${binds.list(newTaskValues(r))})`);
+  await runner.execute(`INSERT INTO tw_tasks (${NEW_TASK_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, binds.values,
+    { transaction, prepare: tuples.length === 1 });
+}
+
+/**
+ * The SET list of a completion, reading the per-task values from `v` (id, result, attempt,
+ * started_at, finished_at, duration). `column` qualifies target columns where the dialect needs it.
+ */
+export function completionAssignments(column: (c: string) => string = (c) => c): string {
+  return [
+    `${column('status')} = 'COMPLETED'`, `${column('result')} = v.result`, `${column('error')} = NULL`,
+    `${column('started_at')} = v.started_at`, `${column('finished_at')} = v.finished_at`, `${column('updated_at')} = v.finished_at`, `${column('duration')} = v.duration`,
+    `${column('run_at')} = NULL`, `${column('locked_by')} = NULL`, `${column('lease_expires_at')} = NULL`,
+  ].join(', ');
+}
+
+/**
+ * The fence of a batched completion: the row of `v.id`, still this worker's, in the attempt `v` ran.
+ * The status test is written `(...) IS TRUE` so that no index can serve it: with statistics that
+ * predate a burst of claims, PostgreSQL otherwise drives the join from the status index and reads
+ * every PROGRESS row once per batch. Rows are found by primary key only (see also the generic plans
+ * in postgres.ts).
+ */
+export function completionFence(column: (c: string) => string, workerPlaceholder: string): string {
+  return `${column('id')} = v.id AND ${column('locked_by')} = ${workerPlaceholder} AND ${column('retry_count')} = v.attempt ` +
+    `AND (${column('status')} = 'PROGRESS') IS TRUE`;
+}

@@ -1,0 +1,164 @@
+// Writes what became of the tasks a worker ran: completions (batched), failures (with the retry
+// the retry policy decides), and tasks handed back unrun. Every write is fenced and retried until
+// it lands (persist.ts). It never calls back into the worker loop: a settled task reports the time
+// its retry is due, and the loop decides when to look for work.
+import type { Logger } from 'pino';
+import { CompletionBatcher, type BatchResult } from './completion-batcher';
+import type { ResolvedConfig } from './config';
+import type { DatabaseHealth } from './database-health';
+import type { Completion } from './db/dialect';
+import type { Notifier } from './notifier/notifier';
+import { persistently, type PersistOptions } from './persist';
+import { retryAt } from './retry-policy';
+import type { WorkerStore } from './store/worker-store';
+import { ResultError } from './task-errors';
+import type { TaskOutcome, TaskRecord } from './types';
+
+const MAX_COMPLETION_BATCH = 200;
+/** Stored error text is cut here: MariaDB's TEXT holds 65,535 bytes, 4 per character at worst. */
+const MAX_ERROR_CHARS = 16_000;
+
+export interface SettlerDeps {
+  config: ResolvedConfig;
+  store: WorkerStore;
+  notifier: Notifier;
+  logger: Logger;
+}
+
+/** When a run really happened: epoch ms, and its duration in seconds. */
+export interface RunTiming {
+  startedAt: number;
+  finishedAt: number;
+  duration: number;
+}
+
+/**
+ * written: stored. lost: not written, the task was no longer this worker's (its lease ran out and
+ * it was taken over). abandoned: not written, the worker was stopped at once.
+ */
+export type SettleState = 'written' | 'lost' | 'abandoned';
+
+export interface Settled {
+  state: SettleState;
+  /** When the task's retry is due (epoch ms), if a retryable failure was written. */
+  retryAt: number | null;
+}
+
+function truncateError(text: string): string {
+  return text.length <= MAX_ERROR_CHARS ? text : `${text.slice(0, MAX_ERROR_CHARS)}\n... (${text.length - MAX_ERROR_CHARS} more characters cut)`;
+}
+
+export class Settler {
+  private readonly batcher: CompletionBatcher;
+  private readonly persist: PersistOptions;
+  private readonly inFlight = new Set<Promise<Settled>>();
+  private writesAbandoned = false;
+
+  constructor(private readonly deps: SettlerDeps, private readonly workerId: string, health: DatabaseHealth) {
+    const { config, store, logger } = deps;
+    this.persist = { logger, classify: (e) => store.classifyError(e), giveUp: () => this.writesAbandoned, onError: (e) => health.noteError(e) };
+    this.batcher = new CompletionBatcher(config.completionBatchDelayMs, MAX_COMPLETION_BATCH, (completions) => this.writeCompletions(completions));
+  }
+
+  /** From now on a write that fails is given up instead of retried (the worker stops at once). */
+  abandonWrites(): void {
+    this.writesAbandoned = true;
+  }
+
+  /** Writes the gathered completions now instead of at the end of their batch window. */
+  flush(): void {
+    this.batcher.flush();
+  }
+
+  /** Resolves once every outcome being written has landed (or was given up). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+
+  /** Writes the outcome of one run; never rejects. */
+  settle(record: TaskRecord, outcome: TaskOutcome, timing: RunTiming): Promise<Settled> {
+    const settled = this.write(record, outcome, timing);
+    this.inFlight.add(settled);
+    void settled.finally(() => this.inFlight.delete(settled));
+    return settled;
+  }
+
+  private async write(record: TaskRecord, outcome: TaskOutcome, timing: RunTiming): Promise<Settled> {
+    const { logger } = this.deps;
+    let settled: Settled;
+    if (outcome.ok) {
+      const stored = await this.batcher.add({ id: record.id, attempt: record.retryCount, result: outcome.result, ...timing });
+      if (stored.kind === 'rejected') {
+        // Retrying cannot store this result (e.g. too long for the column): the task fails instead.
+        settled = await this.fail(record, ResultError.refused(stored.reason).storedText, timing);
+      } else {
+        settled = { state: stored.kind === 'written' ? 'written' : stored.kind === 'abandoned' ? 'abandoned' : 'lost', retryAt: null };
+      }
+    } else {
+      settled = await this.fail(record, outcome.error, timing);
+    }
+    if (settled.state === 'lost') logger.warn({ task: record.id }, 'outcome not written: this worker no longer held the task (its lease expired and it was taken over)');
+    if (settled.state === 'abandoned') logger.warn({ task: record.id }, 'outcome not written: the worker was stopped at once; the task will be recovered when its lease expires');
+    return settled;
+  }
+
+  /** Writes a batch of completions; if the database refuses one result, writes them one by one. */
+  private async writeCompletions(completions: Completion[]): Promise<BatchResult> {
+    const { store, notifier } = this.deps;
+    const rejected = new Map<string, string>();
+    try {
+      const written = await persistently('complete tasks', () => store.complete(this.workerId, completions), this.persist);
+      // One message for the whole batch: waiters look for their id in `ids`.
+      if (written && written.length > 0) notifier.publish('finished', { id: written[0], ids: written });
+      return { written: new Set(written ?? []), rejected, abandoned: written === undefined };
+    } catch (error) {
+      if (completions.length === 1) {
+        rejected.set(completions[0].id, (error as Error).message);
+        return { written: new Set(), rejected };
+      }
+    }
+    const written = new Set<string>();
+    for (const completion of completions) {
+      const one = await this.writeCompletions([completion]);
+      if (one.abandoned) return { written, rejected, abandoned: true };
+      one.written.forEach((id) => written.add(id));
+      one.rejected.forEach((reason, id) => rejected.set(id, reason));
+    }
+    return { written, rejected };
+  }
+
+  /** Writes a failure, retryable or for good, as the retry policy decides. */
+  private async fail(record: TaskRecord, errorText: string, timing: RunTiming): Promise<Settled> {
+    const { config, store, notifier, logger } = this.deps;
+    const nextRunAt = retryAt(config, { attempt: record.retryCount, maxRetries: record.maxRetries }, 'failed', timing.finishedAt);
+    const failure = { id: record.id, attempt: record.retryCount, error: truncateError(errorText), ...timing, retryAt: nextRunAt };
+    let written: boolean | undefined;
+    try {
+      written = await persistently('fail task', () => store.fail(this.workerId, failure), this.persist);
+    } catch (error) {
+      // Not expected once the text is cut; the lease then runs out and the sweep fails the task.
+      logger.error({ task: record.id, err: (error as Error).message }, 'the database refused the failure record; leaving the task to the stale-lease sweep');
+      return { state: 'lost', retryAt: null };
+    }
+    if (written === undefined) return { state: 'abandoned', retryAt: null };
+    if (!written) return { state: 'lost', retryAt: null };
+    logger.warn({ task: record.id, name: record.name, attempt: record.retryCount, retryAt: nextRunAt, error: errorText.split('\n')[0] },
+      nextRunAt !== null ? 'task failed; retry scheduled' : 'task failed for good');
+    if (nextRunAt !== null) notifier.publish('requeued', { id: record.id, queue: record.queue, runAt: nextRunAt });
+    else notifier.publish('failed', { id: record.id, queue: record.queue });
+    return { state: 'written', retryAt: nextRunAt };
+  }
+
+  /** Hands tasks back unrun: PENDING again for another worker. */
+  async giveBack(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const { store, logger, notifier } = this.deps;
+    const count = await persistently('give tasks back', () => store.giveBack(this.workerId, ids, Date.now()), this.persist);
+    if (count === undefined) {
+      logger.warn({ tasks: ids }, 'tasks not handed back (stopped at once while the database was unreachable): they are retried when their lease expires');
+      return;
+    }
+    logger.info({ tasks: ids, givenBack: count }, 'tasks handed back for another worker');
+    for (const id of ids) notifier.publish('created', { id });
+  }
+}

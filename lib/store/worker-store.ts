@@ -1,0 +1,8 @@
+// The part of the store a worker uses (claim loop, settler, lease keeper, sweep lock), as a type:
+// the worker depends on this, so unit specs can run it over an in-memory store.
+import type { LockStatements } from './lock-statements';
+import type { TaskStore } from './task-store';
+
+export type WorkerStore = Pick<TaskStore,
+  'claim' | 'complete' | 'fail' | 'renewLeases' | 'leasedBy' | 'findStale' | 'failStale' | 'giveBack' | 'warmUp' | 'classifyError'
+> & { readonly locks: Pick<LockStatements, 'tryLock' | 'unlock'> };

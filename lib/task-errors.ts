@@ -1,0 +1,70 @@
+// The errors the engine itself stores as a task's error, each with a stable code and its message
+// written here only. A stored error is `storedText`: "Name: message", without the engine's own
+// stack, which says nothing about the task.
+import { TaskWorkerError } from './errors';
+
+export abstract class StoredTaskError extends TaskWorkerError {
+  /** The text written to the task's error column. */
+  get storedText(): string {
+    return `${this.name}: ${this.message}`;
+  }
+}
+
+/** The task ran past its timeout and was stopped (its thread terminated, or its signal aborted). */
+export class TaskTimeoutError extends StoredTaskError {
+  constructor(readonly seconds: number) {
+    super('TW_TIMEOUT', `task timed out after ${seconds} s and was stopped`);
+  }
+}
+
+/** The worker running the task stopped renewing its lease; another worker recovered the task. */
+export class WorkerLostError extends StoredTaskError {
+  constructor(readonly lostWorker: string, retryable: boolean) {
+    super('TW_WORKER_LOST', `worker ${lostWorker} stopped renewing its lease (crashed, killed or stalled); ` +
+      (retryable ? 'the task will be retried' : 'no retry left'));
+  }
+}
+
+/** An operator cancelled the task. */
+export class CancelledError extends StoredTaskError {
+  constructor(readonly reason?: string) {
+    super('TW_CANCELLED', `cancelled by an operator${reason ? `: ${reason}` : ''}`);
+  }
+}
+
+/** The task's return value could not be stored: it is not JSON, or the database refused it. */
+export class ResultError extends StoredTaskError {
+  static notJson(problem: string): ResultError {
+    return new ResultError(`the task returned a value that is not JSON: ${problem}`);
+  }
+
+  static refused(reason: string): ResultError {
+    return new ResultError(`the database refused the task's result (${reason}); nothing was stored`);
+  }
+
+  private constructor(message: string) {
+    super('TW_RESULT', message);
+  }
+}
+
+/** The pool thread running the task died: it exited, ran out of memory, or failed outside the task's promise. */
+export class ThreadCrashError extends StoredTaskError {
+  static exited(exitCode: number): ThreadCrashError {
+    return new ThreadCrashError(`the task's thread exited with code ${exitCode}`);
+  }
+
+  static failed(detail: string): ThreadCrashError {
+    return new ThreadCrashError(`the task's thread failed: ${detail}`);
+  }
+
+  private constructor(message: string) {
+    super('TW_THREAD_CRASH', message);
+  }
+}
+
+/** The pool was closed (the worker stopped at once) before the task could start. */
+export class WorkerStoppedError extends StoredTaskError {
+  constructor() {
+    super('TW_WORKER_STOPPED', 'the pool closed before the task could start');
+  }
+}
