@@ -13,6 +13,15 @@ const ADAPTERS = ['task-worker', 'task-worker-thread', 'task-worker-sqlite', 'ta
 const FULL = { repeat: 3, enqueueOneN: 2000, bulkN: 10000, bulkBatch: 1000, drainN: 10000, latencyN: 200 };
 const QUICK = { repeat: 1, enqueueOneN: 500, bulkN: 2000, bulkBatch: 1000, drainN: 2000, latencyN: 50 };
 const COMMON = { concurrency: 4, latencyGapMs: 20, idleBeforeMs: 1000, graceMs: 300, drainTimeoutMs: 180000 };
+const REPO_ROOT = path.resolve(__dirname, '..');
+
+// The JSON file records where it was written as a path from the repository root (just the file
+// name when it was written elsewhere), so a committed run names no machine's folders.
+function repoRelative(file) {
+  const rel = path.relative(REPO_ROOT, file);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return path.basename(file);
+  return rel.split(path.sep).join('/');
+}
 
 function parseArgs(argv) {
   const o = { quick: false, only: null, repeat: null, out: path.join(__dirname, 'results.json'), scenarios: null };
@@ -140,7 +149,7 @@ async function main() {
   console.log(`\ntotal bench time ${minutes} min`);
   const json = {
     generatedAt: new Date().toISOString(), machine, minutes: Number(minutes),
-    options: { ...opts, scenarios: opts.scenarios.map((s) => s.id) },
+    options: { ...opts, out: repoRelative(opts.out), scenarios: opts.scenarios.map((s) => s.id) },
     adapters: rows.map(({ adapter, ...r }) => r), failures,
   };
   fs.mkdirSync(path.dirname(opts.out), { recursive: true });

@@ -30,7 +30,7 @@ class WorkerGroup {
       const child = fork(script, [], {
         env: { ...process.env, BENCH_WORKER_CONFIG: JSON.stringify({ ...config, workerIndex: i }) },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        // e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the workers
+        // e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" to profile the workers
         execArgv: (process.env.BENCH_WORKER_NODE_ARGS || '').split(' ').filter(Boolean),
       });
       child.on('message', (m) => {
