@@ -9,7 +9,10 @@ const { median } = require('./harness/stats');
 const { describeMachine } = require('./harness/machine');
 const report = require('./harness/report');
 
-const ADAPTERS = ['task-worker', 'task-worker-thread', 'task-worker-sqlite', 'task-worker-mariadb', 'task-worker-noredis', 'graphile-worker-batched', 'graphile-worker-defaults', 'pg-boss', 'bullmq'];
+const ADAPTERS = [
+  'task-worker-defaults', 'task-worker-tuned', 'task-worker-thread-tuned', 'task-worker-sqlite', 'task-worker-mariadb', 'task-worker-noredis',
+  'graphile-worker-batched', 'graphile-worker-defaults', 'pg-boss', 'bullmq',
+];
 const FULL = { repeat: 3, enqueueOneN: 2000, bulkN: 10000, bulkBatch: 1000, drainN: 10000, latencyN: 200 };
 const QUICK = { repeat: 1, enqueueOneN: 500, bulkN: 2000, bulkBatch: 1000, drainN: 2000, latencyN: 50 };
 const COMMON = { concurrency: 4, latencyGapMs: 20, idleBeforeMs: 1000, graceMs: 300, drainTimeoutMs: 180000 };
@@ -51,7 +54,7 @@ function parseArgs(argv) {
 }
 
 // --only accepts exact adapter ids or prefixes ("graphile-worker" selects both graphile rows);
-// an id ending in "$" is exact ("task-worker$" selects only the PostgreSQL inline row).
+// an id ending in "$" is exact ("task-worker-tuned$" selects only that row).
 function selectAdapters(only) {
   const matches = (id, o) => (o.endsWith('$') ? id === o.slice(0, -1) : id === o || id.startsWith(o));
   const ids = only ? ADAPTERS.filter((id) => only.some((o) => matches(id, o))) : ADAPTERS;
@@ -80,7 +83,8 @@ function describe(s, res) {
   if (res.error) return `ERROR ${res.error}`;
   if (s.id === 'pickup') return `p50 ${res.p50.toFixed(2)} ms, p95 ${res.p95.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms`;
   const cpu = res.cpuUsPerTask ? `; CPU per task: ${Object.entries(res.cpuUsPerTask).map(([k, v]) => `${k} ${v} us`).join(', ')}` : '';
-  const extra = res.procs ? ` (${res.ms.toFixed(0)} ms from start signal, worker boot ${res.bootMs.toFixed(0)} ms not counted${cpu})` : ` (${res.ms.toFixed(0)} ms${cpu})`;
+  const steady = res.steadyRate ? `, steady ${Math.round(res.steadyRate).toLocaleString('en-US')}/s, first task after ${res.firstTaskMs.toFixed(0)} ms` : '';
+  const extra = res.procs ? ` (${res.ms.toFixed(0)} ms from start signal, start-up included${steady}; process boot ${res.bootMs.toFixed(0)} ms not counted${cpu})` : ` (${res.ms.toFixed(0)} ms${cpu})`;
   return `${Math.round(res.value).toLocaleString('en-US')} tasks/s${extra}`;
 }
 
@@ -88,6 +92,9 @@ function medians(row) {
   const vals = (id) => (row.runs[id] || []).filter((r) => r.value != null);
   const m = {};
   for (const id of ['drain1', 'drain2', 'enqueueOne', 'enqueueBulk']) m[id] = median(vals(id).map((r) => r.value));
+  m.drain1Steady = median(vals('drain1').map((r) => r.steadyRate));
+  m.drain2Steady = median(vals('drain2').map((r) => r.steadyRate));
+  m.firstTaskMs = median(vals('drain1').map((r) => r.firstTaskMs));
   const pk = vals('pickup');
   m.pickup = pk.length ? ['p50', 'p95', 'p99'].map((p) => median(pk.map((r) => r[p]))) : null;
   // Median CPU per task of a scenario: [processes, database, redis] in microseconds.
@@ -139,11 +146,13 @@ async function main() {
     row.allOk = Object.values(row.runs).every((rs) => rs.every((r) => r.check.ok));
   }
   const minutes = ((Date.now() - t0) / 60000).toFixed(1);
-  console.log(`\n=== results: median of ${opts.repeat} run(s); throughput in tasks/s, higher is better; drain timed from the start signal sent after all workers reported "ready" ===\n`);
+  console.log(`\n=== results: median of ${opts.repeat} run(s); throughput in tasks/s, higher is better; drain timed from the start signal (each queue's start-up included), steady = between the 10th and 90th percentile of completions ===\n`);
   console.log(report.resultsTable(rows));
   for (const r of rows.filter((x) => x.skipped)) console.log(`(${r.name} skipped: ${r.skipped})`);
-  const ratio = report.ratioTable(rows);
-  if (ratio) console.log('\nratio vs task-worker:\n' + ratio);
+  for (const id of ['task-worker-defaults', 'task-worker-tuned']) {
+    const ratio = report.ratioTable(rows, id);
+    if (ratio) console.log(`\nratio of ${id} to each other row:\n${ratio}`);
+  }
   console.log('\n' + report.machineBlock(machine, opts));
   console.log('\nadapter settings:\n' + report.settingsBlock(rows));
   console.log(`\ntotal bench time ${minutes} min`);

@@ -1,8 +1,8 @@
-// task-worker on MariaDB + Redis wake-ups, pool 'inline'.
+// task-worker on MariaDB + Redis wake-ups, with the library's defaults.
 'use strict';
 const { makeTaskWorkerAdapter } = require('./_task-worker');
 
 module.exports = makeTaskWorkerAdapter({
-  id: 'task-worker-mariadb', name: 'task-worker (mariadb, inline)', dialect: 'mariadb',
-  worker: { pool: 'inline', prefetch: 500, completionBatchDelay: 2 },
+  id: 'task-worker-mariadb', name: 'task-worker defaults (mariadb)', dialect: 'mariadb',
+  worker: {},
 });

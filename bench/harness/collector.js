@@ -11,22 +11,28 @@ class Collector {
     this.duplicates = 0;
     this.unknown = 0;
     this.maxEnd = 0;
+    this.minStart = Infinity;
+    /** End time of each key's first run, for the steady-state rate. */
+    this.ends = new Float64Array(n);
     this.latencies = [];
     this.failures = [];
     this.waiters = [];
   }
 
   add(items) {
-    for (const [key, , end, lat] of items) {
+    for (const [key, start, end, lat] of items) {
       this.total++;
       const i = typeof key === 'string' && key[0] === 'k' ? Number(key.slice(1)) : NaN;
       if (!Number.isInteger(i) || i < 0 || i >= this.n) {
         this.unknown++;
         continue;
       }
-      if (this.seen[i]++ === 0) this.distinct++;
-      else this.duplicates++;
+      if (this.seen[i]++ === 0) {
+        this.distinct++;
+        this.ends[i] = end;
+      } else this.duplicates++;
       if (end > this.maxEnd) this.maxEnd = end;
+      if (start < this.minStart) this.minStart = start;
       if (lat != null) this.latencies.push(lat);
     }
     this.waiters = this.waiters.filter((w) => (this.distinct >= w.n ? (w.resolve(), false) : true));
@@ -52,6 +58,19 @@ class Collector {
         reject: (e) => (clearTimeout(t), reject(e)),
       });
     });
+  }
+
+  /**
+   * Tasks per second between the 10th and the 90th percentile of the end times: the rate once the
+   * worker is up and before the tail, without start-up or the last stragglers.
+   */
+  steadyRate() {
+    const ends = Array.from(this.ends).filter((e) => e > 0).sort((a, b) => a - b);
+    if (ends.length < 10) return null;
+    const lo = Math.floor(ends.length * 0.1);
+    const hi = Math.floor(ends.length * 0.9);
+    const ms = ends[hi] - ends[lo];
+    return ms > 0 ? ((hi - lo) / ms) * 1000 : null;
   }
 
   check() {

@@ -6,6 +6,8 @@ const { fmtRate, fmtMs } = require('./stats');
 const COLS = [
   ['adapter', (r) => r.name],
   ['drain 1 proc c4', (r) => fmtRate(r.median.drain1)],
+  ['steady 1 proc', (r) => fmtRate(r.median.drain1Steady)],
+  ['first task ms', (r) => fmtMs(r.median.firstTaskMs)],
   ['drain 2 procs c4', (r) => fmtRate(r.median.drain2)],
   ['enqueue 1-by-1', (r) => fmtRate(r.median.enqueueOne)],
   ['enqueue bulk', (r) => fmtRate(r.median.enqueueBulk)],
@@ -26,16 +28,18 @@ function resultsTable(rows) {
   return table(COLS.map((c) => c[0]), rows.map((r) => (r.skipped ? [r.name, ...COLS.slice(1, -1).map(() => '-'), 'skipped'] : COLS.map((c) => c[1](r)))));
 }
 
-// Ratios are oriented so that > 1.00x means task-worker is better (faster / lower latency / less memory).
-function ratioTable(rows) {
-  const tw = rows.find((r) => r.id === 'task-worker' && !r.skipped);
+// Ratios of one task-worker row to every other row, oriented so that > 1.00x means that task-worker
+// row is better (faster / lower latency / less memory).
+function ratioTable(rows, id) {
+  const tw = rows.find((r) => r.id === id && !r.skipped);
   if (!tw) return null;
   const x = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : 'n/a');
   const peers = rows.filter((r) => r !== tw && !r.skipped);
-  const heads = ['vs peer (>1 = task-worker better)', 'drain 1 proc', 'drain 2 procs', 'enqueue 1-by-1', 'enqueue bulk', 'pick-up p50/p95/p99', 'peak RSS'];
+  const heads = [`${tw.name} vs (>1 = better)`, 'drain 1 proc', 'steady 1 proc', 'drain 2 procs', 'enqueue 1-by-1', 'enqueue bulk', 'pick-up p50/p95/p99', 'peak RSS'];
   const body = peers.map((p) => [
     p.name,
     x(tw.median.drain1, p.median.drain1),
+    x(tw.median.drain1Steady, p.median.drain1Steady),
     x(tw.median.drain2, p.median.drain2),
     x(tw.median.enqueueOne, p.median.enqueueOne),
     x(tw.median.enqueueBulk, p.median.enqueueBulk),

@@ -75,7 +75,10 @@ function drain(procs) {
       const ms = col.maxEnd - t0;
       // The window runs until the bench has heard of the last task (up to ~20 ms after it ran); ticks are 10 ms.
       const cpuUsPerTask = cpuPerTask(cpuBefore, cpuSnapshot(pids), n, 'worker');
-      return { value: (n / ms) * 1000, n, procs, ms, wallMs: now() - t0, bootMs, cpuUsPerTask };
+      return {
+        value: (n / ms) * 1000, n, procs, ms, wallMs: now() - t0, bootMs, cpuUsPerTask,
+        firstTaskMs: col.minStart - t0, steadyRate: col.steadyRate(),
+      };
     });
     const post = await pendingCheck(adapter, 0);
     if (pre.pendingOk === false || post.pendingOk === false) res.check.ok = false;

@@ -5,7 +5,7 @@
 'use strict';
 const path = require('path');
 const { isMainThread } = require('worker_threads');
-const { registerTask } = require(path.join(__dirname, '..', '..', 'dist', 'lib', 'tasks.js'));
+const { registerTask } = require(path.join(__dirname, '..', '..', 'dist', 'decorators', 'index.js'));
 
 // Wall-clock ms: a thread's performance.timeOrigin is not the process's, so timeOrigin + now() is off.
 const now = () => Date.now();
