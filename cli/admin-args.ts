@@ -1,7 +1,7 @@
 // Parses tw-admin's commands and flags with commander into one request; every bad value is rejected
 // with a message naming the flag. Nothing here touches the database.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { TaskStatus, type TaskWorkerOptions } from '../lib/index';
+import { DURATION_HINT, parseDuration as parseDurationText, TaskStatus, type TaskWorkerOptions } from '../lib/index';
 
 export type AdminRequest =
   | { command: 'list'; status?: TaskStatus; queue?: string; name?: string; limit: number }
@@ -9,7 +9,9 @@ export type AdminRequest =
   | { command: 'retry'; id: string }
   | { command: 'cancel'; id: string; reason?: string }
   | { command: 'purge'; olderThanMs: number; olderThan: string; batchSize: number; dryRun: boolean }
-  | { command: 'stats' };
+  | { command: 'stats' }
+  | { command: 'schedules' }
+  | { command: 'schedule-pause' | 'schedule-resume' | 'schedule-run-now'; key: string };
 
 export interface AdminCli {
   request: AdminRequest;
@@ -18,15 +20,11 @@ export interface AdminCli {
   json: boolean;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 /** '7d', '12h', '30m', '90s', '500ms', '2w', or combined like '1d12h'; returns milliseconds. */
 export function parseDuration(text: string): number {
-  const parts = /^\s*((?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w)\s*)+)$/.exec(text);
-  if (!parts) throw new InvalidArgumentError(`"${text}" is not a duration; use a number and a unit (ms, s, m, h, d, w), e.g. 7d, 12h or 1d12h`);
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)) total += Number(amount) * UNITS[unit];
-  return total;
+  const ms = parseDurationText(text);
+  if (ms === null) throw new InvalidArgumentError(`"${text}" is not a duration; use ${DURATION_HINT}`);
+  return ms;
 }
 
 function wholeNumber(flag: string, min: number, max: number) {
@@ -53,7 +51,7 @@ interface GlobalFlags {
 export function buildAdminProgram(version: string, onRequest: (request: AdminRequest) => void): Command {
   const program = new Command('tw-admin')
     .version(version)
-    .description("Inspect and repair task-worker's task table: list, show, retry, cancel, purge, stats.")
+    .description("Inspect and repair task-worker's task table: list, show, retry, cancel, purge, stats, schedules.")
     .addOption(new Option('--database-url <url>', 'sqlite:file, postgres://... or mysql://... (env DATABASE_URL)'))
     .addOption(new Option('--redis-url <url>', 'redis:// or rediss:// to wake workers after retry/cancel at once (env REDIS_URL)'))
     .addOption(new Option('--config <file>', 'config file, as for tw-worker (default: "tw-worker" in package.json, .tw-workerrc.json, ...)'))
@@ -70,6 +68,8 @@ Examples:
   tw-admin cancel 2JaCvw9eCXudqaknjzkGQR --reason "duplicate order"
   tw-admin purge --older-than 7d
   tw-admin stats --json
+  tw-admin schedules
+  tw-admin schedules pause nightly-report
 
 Exit codes: 0 done, 1 refused (no such task, or a state the command does not apply to), 2 bad flags or config.`);
 
@@ -106,6 +106,19 @@ Exit codes: 0 done, 1 refused (no such task, or a state the command does not app
   program.command('stats')
     .description('counts by queue and status, and the age of the oldest task waiting to start')
     .action(() => onRequest({ command: 'stats' }));
+
+  const schedules = program.command('schedules')
+    .description('recurring tasks: key, expression, zone, next fire, last fire and its task status, paused')
+    .action(() => onRequest({ command: 'schedules' }));
+  schedules.command('pause <key>')
+    .description('stop a schedule from firing until resumed (survives restarts)')
+    .action((key: string) => onRequest({ command: 'schedule-pause', key }));
+  schedules.command('resume <key>')
+    .description('fire again from now on (fire times passed while paused are skipped)')
+    .action((key: string) => onRequest({ command: 'schedule-resume', key }));
+  schedules.command('run-now <key>')
+    .description("make one task of the schedule now, out of turn (its fire times do not change)")
+    .action((key: string) => onRequest({ command: 'schedule-run-now', key }));
   return program;
 }
 

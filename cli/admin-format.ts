@@ -1,6 +1,6 @@
 // How tw-admin prints: aligned text for a terminal, or JSON for scripts (times as ISO-8601 UTC,
 // the result parsed from its JSON text, `final` saying whether the task can still run again).
-import type { DatabaseTask, PurgeResult, QueueStats, TaskStats } from '../lib/index';
+import type { DatabaseTask, PurgeResult, QueueStats, ScheduleInfo, TaskStats } from '../lib/index';
 
 export interface TaskJson {
   id: string;
@@ -23,6 +23,9 @@ export interface TaskJson {
   duration: number | null;
   lockedBy: string | null;
   leaseExpiresAt: string | null;
+  uniqueKey: string | null;
+  scheduleKey: string | null;
+  scheduledFor: string | null;
 }
 
 function iso(date: Date | null | undefined): string | null {
@@ -35,7 +38,8 @@ export function taskJson(task: DatabaseTask): TaskJson {
     args: task.args, kwargs: task.kwargs, result: task.resultValue ?? null, error: task.error, retryCount: task.retryCount,
     maxRetries: task.maxRetries, timeout: task.timeout, createdAt: iso(task.createdAt), runAt: iso(task.runAt),
     startedAt: iso(task.startedAt), finishedAt: iso(task.finishedAt), duration: task.duration, lockedBy: task.lockedBy,
-    leaseExpiresAt: iso(task.leaseExpiresAt),
+    leaseExpiresAt: iso(task.leaseExpiresAt), uniqueKey: task.uniqueKey ?? null, scheduleKey: task.scheduleKey ?? null,
+    scheduledFor: iso(task.scheduledFor),
   };
 }
 
@@ -91,6 +95,8 @@ export function showText(task: DatabaseTask): string {
     ['started', time(task.startedAt)],
     ['finished', time(task.finishedAt)],
     ['duration', seconds(task.duration)],
+    ...(task.uniqueKey ? [['unique key', task.uniqueKey] as [string, string]] : []),
+    ...(task.scheduleKey ? [['schedule', `${task.scheduleKey}, fire time ${time(task.scheduledFor)}`] as [string, string]] : []),
     ['locked by', task.lockedBy ? `${task.lockedBy} until ${time(task.leaseExpiresAt)}` : '-'],
     ['result', task.result === null ? '-' : json(task.resultValue)],
     ['error', task.error === null ? '-' : indent(task.error, ' '.repeat(11))],
@@ -116,4 +122,26 @@ export function statsText(stats: TaskStats): string {
   const row = (name: string, s: QueueStats) => [name, ...STAT_COLUMNS.map((c) => String(s[c])), s.oldestReadyAgeSeconds === null ? '-' : seconds(s.oldestReadyAgeSeconds)];
   return table(['QUEUE', 'PENDING', 'PROGRESS', 'COMPLETED', 'FAILED', 'RETRYING', 'OLDEST WAITING'],
     [...queues.map((q) => row(q, stats.queues[q])), row('(all)', stats.total)]);
+}
+
+/** A schedule for --json: times as ISO-8601 UTC. */
+export function scheduleJson(s: ScheduleInfo): Record<string, unknown> {
+  return { ...s, nextFireAt: iso(s.nextFireAt), lastFireAt: iso(s.lastFireAt) };
+}
+
+function lastRunText(s: ScheduleInfo): string {
+  if (s.lastTaskId === null) return '-';
+  if (s.lastTaskStatus === null) return 'purged';
+  return s.lastTaskRetrying ? 'FAILED (retrying)' : s.lastTaskStatus;
+}
+
+export function schedulesText(schedules: ScheduleInfo[]): string {
+  if (schedules.length === 0) return 'no schedules';
+  return table(['KEY', 'TASK', 'WHEN', 'ZONE', 'NEXT FIRE (UTC)', 'LAST FIRE (UTC)', 'LAST TASK', 'PAUSED', 'SOURCE'],
+    schedules.map((s) => [s.key, s.task, s.cron ?? `every ${s.every}`, s.every ? '-' : s.timezone, time(s.nextFireAt), time(s.lastFireAt),
+      lastRunText(s), s.paused ? 'yes' : 'no', s.source]));
+}
+
+export function scheduleChangedText(verb: string, s: ScheduleInfo): string {
+  return `${verb} schedule ${s.key} (${s.task}): ${s.paused ? 'paused' : `next fire ${time(s.nextFireAt)} UTC`}`;
 }

@@ -61,6 +61,7 @@ export function buildProgram(version: string): Command {
       .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .addOption(new Option('--config <file>', 'config file (default: "tw-worker" in package.json, .tw-workerrc.json, tw-worker.config.js)'))
     .addOption(new Option('--no-migrate', 'do not apply pending migrations at start'))
+    .addOption(new Option('--no-scheduler', 'do not fire schedules in this worker (it still stores the declared ones)'))
     .showHelpAfterError('(run tw-worker --help for every flag)')
     .addHelpText('after', `
 Examples:
@@ -89,6 +90,7 @@ interface ParsedFlags {
   logLevel?: string;
   config?: string;
   migrate: boolean;
+  scheduler: boolean;
 }
 
 /** Parses argv (without node and script); commander prints usage errors and exits with code 1. */
@@ -115,6 +117,8 @@ export function parseArgs(argv: string[], version: string): CliRequest {
     pool: flags.pool,
     moduleRoot: flags.moduleRoot,
     logLevel: flags.logLevel,
+    // Only an explicit --no-scheduler: otherwise the config file decides.
+    scheduler: program.getOptionValueSource('scheduler') === 'cli' ? flags.scheduler : undefined,
   };
   return { command: command === 'migrate' ? 'migrate' : 'run', options, configFile: flags.config, migrateOnStart: flags.migrate };
 }

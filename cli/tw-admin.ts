@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import pino from 'pino';
 import { ConfigError, TaskAdmin, TaskWorker, TaskWorkerError } from '../lib/index';
 import { parseAdminArgs, type AdminRequest } from './admin-args';
-import { changedText, listText, purgeText, showText, statsText, taskJson } from './admin-format';
+import {
+  changedText, listText, purgeText, scheduleChangedText, scheduleJson, schedulesText, showText, statsText, taskJson,
+} from './admin-format';
 import { loadConfigFile, mergeOptions } from './config-file';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -45,13 +47,29 @@ async function run(admin: TaskAdmin, request: AdminRequest, json: boolean): Prom
       const stats = await admin.stats();
       return out(stats, () => statsText(stats));
     }
+    case 'schedules': {
+      const schedules = await admin.schedules();
+      return out(schedules.map(scheduleJson), () => schedulesText(schedules));
+    }
+    case 'schedule-pause': {
+      const schedule = await admin.pauseSchedule(request.key);
+      return out(scheduleJson(schedule), () => scheduleChangedText('paused', schedule));
+    }
+    case 'schedule-resume': {
+      const schedule = await admin.resumeSchedule(request.key);
+      return out(scheduleJson(schedule), () => scheduleChangedText('resumed', schedule));
+    }
+    case 'schedule-run-now': {
+      const task = await admin.runScheduleNow(request.key);
+      return out(taskJson(task), () => `created ${task.id} (${task.name}) for schedule ${request.key}: now ${task.status}`);
+    }
   }
 }
 
 /** A missing table is the usual first-run mistake: say how to fix it. */
 function explain(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  if (/tw_tasks/.test(message) && /(no such table|does not exist|doesn't exist)/i.test(message)) {
+  if (/tw_(tasks|schedules)/.test(message) && /(no such table|does not exist|doesn't exist)/i.test(message)) {
     return 'the task table does not exist in this database: run `tw-worker migrate` (with the same --database-url) first';
   }
   return message;
@@ -70,8 +88,8 @@ async function main(): Promise<number> {
   const cli = parseAdminArgs(process.argv.slice(2), version);
   const file = await loadConfigFile(cli.configFile);
   const options = mergeOptions(file.options, cli.options);
-  // Only retry and cancel publish wake-ups; the read-only commands never open Redis.
-  if (cli.request.command !== 'retry' && cli.request.command !== 'cancel') options.redisUrl = null;
+  // Only retry, cancel and run-now publish wake-ups; the other commands never open Redis.
+  if (!['retry', 'cancel', 'schedule-run-now'].includes(cli.request.command)) options.redisUrl = null;
   // Logs on stderr: stdout carries only the answer.
   const logger = pino({ level: options.logLevel ?? process.env.TW_LOG_LEVEL ?? 'warn' }, pino.destination(2));
   const tw = new TaskWorker({ ...options, logger });

@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import { defaultRegistry, TASK_NAMESPACE, type TaskHandler, type TaskRegistry } from '../lib/registry';
 import type { TaskDefaults } from '../lib/types';
+import { methodSchedules } from './schedule';
 
 const METHOD_OPTIONS = Symbol('task-worker.method-options');
 
@@ -32,7 +33,7 @@ export function Task(namespace?: string | TaskClassOptions, options: TaskClassOp
       if (typeof descriptor?.value !== 'function') continue;
       const methodDefaults = (Reflect.getMetadata(METHOD_OPTIONS, prototype, method) ?? {}) as TaskDefaults;
       registry.register(`${prefix}.${method}`, (...args: unknown[]) => getInstance()[method](...args),
-        { ...classDefaults, ...methodDefaults });
+        { ...classDefaults, ...methodDefaults, schedule: methodSchedules(prototype, method) });
     }
     Object.defineProperty(target, TASK_NAMESPACE, { value: prefix });
   };

@@ -1,5 +1,5 @@
 // Operator actions on the task table, for tw-admin and for apps: list, show, retry, cancel, purge
-// and stats. The statements are the store's (store/admin-statements.ts); here are the checks, the
+// stats and schedules. The statements are the store's (store/admin-statements.ts); here are the checks, the
 // refusals that say why, and the wake-ups that tell workers and waiters.
 import type { ResolvedConfig } from './config';
 import { toModel } from './db/rows';
@@ -7,6 +7,7 @@ import { TaskWorkerError, ValidationError } from './errors';
 import { CancelledError } from './task-errors';
 import type { DatabaseTask } from './model';
 import type { Notifier, TaskChannel, TaskEvent } from './notifier/notifier';
+import type { ScheduleInfo, Schedules } from './schedules';
 import type { FinishedKind, ListFilter } from './store/admin-statements';
 import type { TaskStore } from './store/task-store';
 import { TaskStatus } from './types';
@@ -66,7 +67,33 @@ export class TaskAdmin {
     private readonly store: TaskStore,
     private readonly notifier: Notifier,
     private readonly config: ResolvedConfig,
+    private readonly scheduleApi?: Schedules,
   ) {}
+
+  private get scheduleStore(): Schedules {
+    if (!this.scheduleApi) throw new TaskWorkerError('TW_BAD_CONFIG', 'this TaskAdmin has no schedules: use tw.admin of a TaskWorker');
+    return this.scheduleApi;
+  }
+
+  /** Every schedule: expression, zone, next fire, last fire and its task's status, paused. */
+  schedules(): Promise<ScheduleInfo[]> {
+    return this.scheduleStore.list();
+  }
+
+  /** Stops a schedule from firing until resumed (it survives restarts and syncs). */
+  pauseSchedule(key: string): Promise<ScheduleInfo> {
+    return this.scheduleStore.pause(key);
+  }
+
+  /** Fires again from now on; fire times passed while paused are skipped. */
+  resumeSchedule(key: string): Promise<ScheduleInfo> {
+    return this.scheduleStore.resume(key);
+  }
+
+  /** Makes a task of the schedule now, out of turn; its fire times are unchanged. */
+  runScheduleNow(key: string): Promise<DatabaseTask> {
+    return this.scheduleStore.runNow(key);
+  }
 
   /** Newest first. */
   async list(filter: ListFilter = {}): Promise<DatabaseTask[]> {
@@ -97,7 +124,20 @@ export class TaskAdmin {
    */
   async retry(id: string): Promise<DatabaseTask> {
     const now = Date.now();
-    if (!(await this.store.admin.retry(id, now))) return this.refuse(id, 'retry', 'FAILED');
+    let changed: boolean;
+    try {
+      changed = await this.store.admin.retry(id, now);
+    } catch (error) {
+      // The unique index refused: another task holding this one's uniqueKey is not final yet.
+      const task = await this.show(id);
+      const holder = task.uniqueKey ? (await this.store.activeByUniqueKeys([task.uniqueKey]))[0] : undefined;
+      if (holder) {
+        throw new TaskStateError(id, task.status, `cannot retry task ${id}: task ${holder.id} holds its uniqueKey ` +
+          `${JSON.stringify(task.uniqueKey)} and is ${holder.status}; retry this one once that one is final, or cancel that one`);
+      }
+      throw error;
+    }
+    if (!changed) return this.refuse(id, 'retry', 'FAILED');
     const task = await this.show(id);
     await this.deliver('created', { id, queue: task.queue, runAt: now });
     return task;

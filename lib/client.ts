@@ -9,6 +9,7 @@ import { newTaskId, isTaskId } from './ids';
 import { findNonJson, isPlainObject } from './json';
 import type { DatabaseTask } from './model';
 import type { Notifier } from './notifier/notifier';
+import type { ScheduleDefinition } from './schedule-spec';
 import { assertTaskName, type TaskClass, type TaskRegistry } from './registry';
 import type { TaskStore } from './store/task-store';
 import type { CreateTaskOptions, JsonObject, JsonValue, TaskRecord, TaskSpec } from './types';
@@ -20,7 +21,10 @@ export interface WaitOptions {
   timeout?: number;
 }
 
-const CREATE_KEYS = new Set(['args', 'kwargs', 'timeout', 'queue', 'priority', 'runAt', 'delay', 'maxRetries', 'transaction']);
+const CREATE_KEYS = new Set(['args', 'kwargs', 'timeout', 'queue', 'priority', 'runAt', 'delay', 'maxRetries', 'uniqueKey', 'transaction']);
+const UNIQUE_KEY_MAX = 255;
+/** Rounds of insert-then-look-up before giving up on a unique key whose holder keeps finishing in between. */
+const UNIQUE_ROUNDS = 5;
 
 export class TaskClient {
   constructor(
@@ -30,8 +34,12 @@ export class TaskClient {
     private readonly config: ResolvedConfig,
   ) {}
 
-  /** Builds a validated, unsaved record; throws ValidationError / UnknownTaskError. */
-  private buildRecord(name: unknown, options: CreateTaskOptions, now: number, where: Where, nameKey = false): TaskRecord {
+  /**
+   * Builds a validated, unsaved record; throws ValidationError / UnknownTaskError. `nameKey`: the
+   * options may carry the name (createTasks' items); `checkName` false skips the registry look-up
+   * (a schedule fires tasks that may be registered only in other workers).
+   */
+  buildRecord(name: unknown, options: CreateTaskOptions, now: number, where: Where, nameKey = false, checkName = true): TaskRecord {
     assertTaskName(name);
     if (!isPlainObject(options)) throw new ValidationError(`${label(where)}: options must be an object like { args: [2, 3] }`);
     for (const key of Object.keys(options)) {
@@ -39,7 +47,7 @@ export class TaskClient {
         throw new ValidationError(`${label(where)}: unknown option "${key}"; use ${[...CREATE_KEYS].join(', ')}`);
       }
     }
-    const checkRegistered = this.registry.size > 0 || this.config.moduleRoot !== undefined;
+    const checkRegistered = checkName && (this.registry.size > 0 || this.config.moduleRoot !== undefined);
     if (checkRegistered && !this.registry.isKnown(name, this.config.moduleRoot)) {
       throw new UnknownTaskError(name, `no handler is registered under this name; registered: ${this.registry.names().slice(0, 20).join(', ') || 'none'}`);
     }
@@ -60,6 +68,10 @@ export class TaskClient {
         throw new ValidationError(`${label(where)}: delay must be a number of seconds, 0 or more; got ${String(options.delay)}`);
       }
       runAt = now + Math.round(options.delay * 1000);
+    }
+    const { uniqueKey } = options;
+    if (uniqueKey !== undefined && (typeof uniqueKey !== 'string' || uniqueKey.length === 0 || uniqueKey.length > UNIQUE_KEY_MAX)) {
+      throw new ValidationError(`${label(where)}: uniqueKey must be a string of 1 to ${UNIQUE_KEY_MAX} characters; got ${JSON.stringify(uniqueKey)}`);
     }
     const timeout = checkTimeout(where, options.timeout ?? defaults.timeout ?? this.config.defaultTimeout);
     const maxRetries = options.maxRetries ?? defaults.maxRetries;
@@ -84,10 +96,84 @@ export class TaskClient {
       duration: null,
       lockedBy: null,
       leaseExpiresAt: null,
+      uniqueKey: uniqueKey ?? null,
+      scheduleKey: null,
+      scheduledFor: null,
     };
   }
 
-  private announce(records: readonly TaskRecord[], transaction: Transaction | undefined): void {
+  /**
+   * Inserts records some of which carry a unique key. Returns, in order, each saved task or the
+   * task not yet final that already held its key (marked `deduplicated`), and the records saved.
+   */
+  private async insertUnique(records: readonly TaskRecord[], transaction: Transaction | undefined): Promise<{ tasks: DatabaseTask[]; saved: TaskRecord[] }> {
+    const results = new Map<string, DatabaseTask>();
+    const saved: TaskRecord[] = [];
+    let pending = records;
+    for (let round = 1; pending.length > 0; round++) {
+      if (round > UNIQUE_ROUNDS) {
+        throw new TaskWorkerError('TW_UNIQUE_CONFLICT', `createTask: the tasks holding uniqueKey ${JSON.stringify(pending[0].uniqueKey)} ` +
+          'kept finishing while this create looked for them; try again');
+      }
+      const inserted = await this.store.insertKeyed(pending, transaction);
+      const missing = pending.filter((r) => !inserted.has(r.id));
+      for (const r of pending) {
+        if (!inserted.has(r.id)) continue;
+        results.set(r.id, toModel(r));
+        saved.push(r);
+      }
+      if (missing.length === 0) break;
+      // Each one met a task holding its key: return that task (committed, or written earlier in this transaction).
+      const holders = await this.store.activeByUniqueKeys([...new Set(missing.map((r) => r.uniqueKey!))], transaction);
+      const byKey = new Map(holders.map((h) => [h.uniqueKey!, h]));
+      pending = missing.filter((r) => {
+        const holder = byKey.get(r.uniqueKey!);
+        if (!holder) return true; // it became final in between: insert again
+        const task = toModel(holder);
+        task.deduplicated = true;
+        results.set(r.id, task);
+        return false;
+      });
+    }
+    return { tasks: records.map((r) => results.get(r.id)!), saved };
+  }
+
+  /**
+   * Writes new records: a plain insert, or (some carry a unique key) the deduplicating one. Outside
+   * a caller's transaction a deadlock between creators of the same key is retried here.
+   */
+  private async save(records: TaskRecord[], transaction: Transaction | undefined): Promise<{ tasks: DatabaseTask[] | null; saved: TaskRecord[] }> {
+    if (!records.some((r) => r.uniqueKey !== null)) {
+      await this.store.insert(records, transaction);
+      return { tasks: null, saved: records };
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.insertUnique(records, transaction);
+      } catch (error) {
+        if (transaction || attempt >= UNIQUE_ROUNDS || this.store.classifyError(error) !== 'conflict') throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      }
+    }
+  }
+
+  /**
+   * A new task for a schedule's fire time, claimable from that time on. Its name is not checked
+   * against this process's registry: the task may be registered only in other workers.
+   */
+  scheduledRecord(schedule: ScheduleDefinition, fireAt: number, now: number): TaskRecord {
+    const options: CreateTaskOptions = { args: schedule.args, kwargs: schedule.kwargs };
+    if (schedule.queue !== null) options.queue = schedule.queue;
+    if (schedule.priority !== null) options.priority = schedule.priority;
+    if (schedule.maxRetries !== null) options.maxRetries = schedule.maxRetries;
+    if (schedule.timeout !== null) options.timeout = schedule.timeout;
+    const record = this.buildRecord(schedule.task, options, now, `schedule "${schedule.key}"`, false, false);
+    return { ...record, runAt: fireAt, scheduleKey: schedule.key, scheduledFor: fireAt };
+  }
+
+  /** Publishes the wake-ups of saved records: at once, or after the caller's transaction commits. */
+  announce(records: readonly TaskRecord[], transaction: Transaction | undefined): void {
+    if (records.length === 0) return;
     const publish = () => {
       // One wake-up per distinct queue and start time is enough to wake every idle worker.
       const seen = new Set<string>();
@@ -124,12 +210,15 @@ export class TaskClient {
       : { name: target, options: (second ?? {}) as CreateTaskOptions };
     const record = this.buildRecord(name, options ?? {}, Date.now(), `createTask("${String(name)}")`);
     const transaction = this.transactionFor(options?.transaction);
-    await this.store.insert([record], transaction);
-    this.announce([record], transaction);
-    return toModel(record);
+    const { tasks, saved } = await this.save([record], transaction);
+    this.announce(saved, transaction);
+    return tasks ? tasks[0] : toModel(record);
   }
 
-  /** Saves many tasks at once (one statement per 1,000, all or none); returns them in order. */
+  /**
+   * Saves many tasks at once (one statement per 1,000, all or none); returns them in order. An item
+   * whose uniqueKey is held by a task not yet final (or by an earlier item) returns that task, `deduplicated`.
+   */
   async createTasks(specs: readonly TaskSpec[], options: { transaction?: Transaction } = {}): Promise<DatabaseTask[]> {
     if (!Array.isArray(specs)) throw new ValidationError('createTasks: pass an array of { name, args, ... }');
     const now = Date.now();
@@ -139,6 +228,11 @@ export class TaskClient {
     });
     if (records.length === 0) return [];
     const transaction = this.transactionFor(options.transaction);
+    if (records.some((r) => r.uniqueKey !== null)) {
+      const { tasks, saved } = await this.save(records, transaction);
+      this.announce(saved, transaction);
+      return tasks!;
+    }
     const inserted = this.store.insert(records, transaction);
     // The models (a third of the client's CPU time here) are built while the database works on the
     // insert: setImmediate runs after the statement has been sent. Dropped if the insert fails.

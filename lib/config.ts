@@ -1,6 +1,7 @@
 // Input options -> resolved config, resolved once. Undefined keys are dropped before defaults,
 // every bound check names its key, and the environment is read here (and in the CLI) only.
 import { ConfigError } from './errors';
+import type { ScheduleSpec } from './schedule-spec';
 
 export type PoolKind = 'thread' | 'inline';
 
@@ -50,6 +51,13 @@ export interface TaskWorkerOptions {
   threadMemoryLimit?: number;
   /** pino level: fatal, error, warn, info, debug, trace or silent. Default: env TW_LOG_LEVEL, else 'info'. */
   logLevel?: string;
+  /**
+   * Schedules by key, stored when a worker starts: { nightly: { cron: '0 3 * * *', task: 'app.tasks.report' } }.
+   * A worker whose configuration has this key removes the config schedules no longer in it.
+   */
+  schedules?: Record<string, ScheduleSpec>;
+  /** Whether workers started here fire due schedules (any number may; each fire time still makes one task). Default true. */
+  scheduler?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -74,6 +82,9 @@ export interface ResolvedConfig {
   prefetch: number;
   threadMemoryLimitMb: number;
   logLevel: string;
+  /** As given; checked in full (normalizeSchedule) when the TaskWorker is created. Undefined: the key was absent. */
+  schedules: Record<string, unknown> | undefined;
+  scheduler: boolean;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -115,7 +126,7 @@ export function resolveConfig(options: TaskWorkerOptions = {}, env: NodeJS.Proce
   const known = new Set<string>([
     'databaseUrl', 'redisUrl', 'redisPassword', 'channelPrefix', 'concurrency', 'retry', 'queues',
     'pollInterval', 'leaseTime', 'backoffBase', 'backoffCap', 'pool', 'modules', 'moduleRoot',
-    'shutdownGrace', 'defaultTimeout', 'completionBatchDelay', 'prefetch', 'threadMemoryLimit', 'logLevel',
+    'shutdownGrace', 'defaultTimeout', 'completionBatchDelay', 'prefetch', 'threadMemoryLimit', 'logLevel', 'schedules', 'scheduler',
   ]);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new ConfigError(`unknown option "${key}"; known options: ${[...known].join(', ')}`);
@@ -151,6 +162,12 @@ export function resolveConfig(options: TaskWorkerOptions = {}, env: NodeJS.Proce
   if (o.moduleRoot !== undefined && (typeof o.moduleRoot !== 'string' || o.moduleRoot === '')) {
     throw new ConfigError('moduleRoot must be a directory path');
   }
+  const schedules = o.schedules as unknown;
+  if (schedules !== undefined && (typeof schedules !== 'object' || schedules === null || Array.isArray(schedules))) {
+    throw new ConfigError("schedules must be an object of schedules by key, e.g. { nightly: { cron: '0 3 * * *', task: 'app.tasks.report' } }");
+  }
+  const scheduler = o.scheduler ?? true;
+  if (typeof scheduler !== 'boolean') throw new ConfigError(`scheduler must be true or false; got ${String(scheduler)}`);
   const logLevel = o.logLevel ?? env.TW_LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`logLevel must be one of ${LOG_LEVELS.join(', ')}; got ${logLevel}`);
   return {
@@ -176,5 +193,7 @@ export function resolveConfig(options: TaskWorkerOptions = {}, env: NodeJS.Proce
     prefetch: integerIn('prefetch', o.prefetch ?? 0, 0, 10_000),
     threadMemoryLimitMb: integerIn('threadMemoryLimit', o.threadMemoryLimit ?? 512, 16, 65_536),
     logLevel,
+    schedules: schedules as Record<string, unknown> | undefined,
+    scheduler,
   };
 }

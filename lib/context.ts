@@ -9,6 +9,8 @@ export interface TaskContext {
   queue: string;
   /** 0 for the first attempt, then the retry number. */
   attempt: number;
+  /** The fire time this run was scheduled for, when a schedule made the task (also on its row); else null. */
+  scheduledFor: Date | null;
   /** Aborted when the task times out or the worker stops; long tasks should pass it on. */
   signal: AbortSignal;
 }
@@ -31,6 +33,7 @@ class RunningTaskContext implements TaskContext {
   readonly name: string;
   readonly queue: string;
   readonly attempt: number;
+  readonly scheduledFor: Date | null;
 
   readonly #abort: { readonly signal: AbortSignal };
 
@@ -40,6 +43,7 @@ class RunningTaskContext implements TaskContext {
     this.name = call.name;
     this.queue = call.queue;
     this.attempt = call.attempt;
+    this.scheduledFor = call.scheduledFor === null || call.scheduledFor === undefined ? null : new Date(call.scheduledFor);
   }
 
   get signal(): AbortSignal {

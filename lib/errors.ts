@@ -38,3 +38,10 @@ export class ConfigError extends TaskWorkerError {
     super('TW_BAD_CONFIG', message);
   }
 }
+
+/** A schedule that cannot be stored: a bad expression, interval, time zone, option or task (nothing was written). */
+export class ScheduleError extends TaskWorkerError {
+  constructor(readonly scheduleKey: string, message: string) {
+    super('TW_INVALID_SCHEDULE', `schedule "${scheduleKey}": ${message}`);
+  }
+}

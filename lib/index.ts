@@ -7,10 +7,14 @@ export { DatabaseTask } from './model';
 export { migrate, pendingMigrations } from './migrate';
 export { openDatabase, type DatabaseOptions } from './db/open';
 export { resolveConfig, type TaskWorkerOptions, type ResolvedConfig, type PoolKind } from './config';
-export { TaskRegistry, defaultRegistry, registerTask, taskNameOf, type TaskHandler, type RegisteredTask } from './registry';
+export { TaskRegistry, defaultRegistry, registerTask, taskNameOf, type TaskHandler, type RegisteredTask, type TaskRegistration } from './registry';
+export { Schedules, type ScheduleInfo, type SyncResult } from './schedules';
+export { Scheduler } from './scheduler';
+export type { ScheduleOptions, ScheduleSpec, TaskScheduleOptions, ScheduleSource } from './schedule-spec';
+export { parseDuration, formatDuration, DURATION_HINT } from './duration';
 export { currentTask, type TaskContext } from './context';
 export { TaskStatus, type CreateTaskOptions, type TaskSpec, type TaskDefaults, type JsonValue, type JsonObject } from './types';
-export { TaskWorkerError, ValidationError, UnknownTaskError, DuplicateTaskError, ConfigError } from './errors';
+export { TaskWorkerError, ValidationError, UnknownTaskError, DuplicateTaskError, ConfigError, ScheduleError } from './errors';
 export {
   StoredTaskError, TaskTimeoutError, WorkerLostError, CancelledError, ResultError, ThreadCrashError, WorkerStoppedError,
 } from './task-errors';

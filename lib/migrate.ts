@@ -10,8 +10,9 @@ import type { MigrationContext } from './migrations/context';
 import * as createTasks from './migrations/0001-create-tasks';
 import * as partialIndexes from './migrations/0002-partial-indexes';
 import * as byteOrderIds from './migrations/0003-byte-order-ids';
+import * as schedules from './migrations/0004-schedules-and-unique-tasks';
 
-const MIGRATIONS = [createTasks, partialIndexes, byteOrderIds];
+const MIGRATIONS = [createTasks, partialIndexes, byteOrderIds, schedules];
 const MIGRATION_TABLE = 'tw_migrations';
 
 /** Umzug storage in our own table, writing inside the migration's transaction. */

@@ -94,6 +94,24 @@ export class DatabaseTask extends Model {
   @Column({ type: DataType.BIGINT, field: 'lease_expires_at', get(this: DatabaseTask) { return millisToDate(this.getDataValue('leaseExpiresAt')); } })
   declare leaseExpiresAt: Date | null;
 
+  /** At most one task that is not final has a given unique key (createTask's `uniqueKey`). */
+  @Column({ type: DataType.STRING(255), field: 'unique_key' })
+  declare uniqueKey: string | null;
+
+  /** The schedule that made this task (tw.schedules, @Schedule, the `schedules` configuration). */
+  @Column({ type: DataType.STRING(200), field: 'schedule_key' })
+  declare scheduleKey: string | null;
+
+  /** The fire time this task was made for; with scheduleKey, unique. */
+  @Column({ type: DataType.BIGINT, field: 'scheduled_for', get(this: DatabaseTask) { return millisToDate(this.getDataValue('scheduledFor')); } })
+  declare scheduledFor: Date | null;
+
+  /**
+   * True when createTask / createTasks found a task with the same `uniqueKey` that was not final
+   * and returned it instead of creating a new one. Not a column: false on tasks read back later.
+   */
+  deduplicated = false;
+
   /** The result parsed from its JSON text (undefined while there is none). */
   get resultValue(): JsonValue | undefined {
     const text = this.result;

@@ -3,7 +3,8 @@
 // (no '..', no absolute paths, nothing in node_modules, symlinks followed and checked).
 import { existsSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
-import { DuplicateTaskError, UnknownTaskError, ValidationError } from './errors';
+import { DuplicateTaskError, ScheduleError, UnknownTaskError, ValidationError } from './errors';
+import { taskSchedules, type ScheduleDefinition, type TaskScheduleOptions } from './schedule-spec';
 import type { TaskDefaults } from './types';
 import { checkDefaults } from './validate';
 
@@ -14,6 +15,14 @@ export interface RegisteredTask {
   name: string;
   handler: TaskHandler;
   defaults: TaskDefaults;
+  /** The schedules the task declares for itself, synced at worker start. */
+  schedules: ScheduleDefinition[];
+}
+
+/** What a task may declare at registration: its defaults, and when it runs by itself. */
+export interface TaskRegistration extends TaskDefaults {
+  /** A cron expression, schedule options, or a list of them (give each a `key` then). */
+  schedule?: string | TaskScheduleOptions | Array<string | TaskScheduleOptions>;
 }
 
 const SEGMENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -47,13 +56,34 @@ export class TaskRegistry {
     return [...this.tasks.keys()].sort();
   }
 
-  register(name: string, handler: TaskHandler, defaults: TaskDefaults = {}): RegisteredTask {
+  register(name: string, handler: TaskHandler, registration: TaskRegistration = {}): RegisteredTask {
     assertTaskName(name);
     if (typeof handler !== 'function') throw new ValidationError(`registerTask("${name}"): the handler must be a function`);
     if (this.tasks.has(name)) throw new DuplicateTaskError(name);
-    const task = { name, handler, defaults: { ...checkDefaults(`task "${name}"`, defaults) } };
+    const { schedule, ...defaults } = registration;
+    const checked = { ...checkDefaults(`task "${name}"`, defaults) };
+    const schedules = taskSchedules(name, schedule, `declared by task "${name}"`);
+    const keys = new Set<string>();
+    for (const s of schedules) {
+      const owner = this.scheduleOwner(s.key);
+      if (owner || keys.has(s.key)) {
+        throw new ScheduleError(s.key, `declared twice (by task "${owner ?? name}" and task "${name}"); give each schedule its own key`);
+      }
+      keys.add(s.key);
+    }
+    const task = { name, handler, defaults: checked, schedules };
     this.tasks.set(name, task);
     return task;
+  }
+
+  private scheduleOwner(key: string): string | undefined {
+    for (const task of this.tasks.values()) if (task.schedules.some((s) => s.key === key)) return task.name;
+    return undefined;
+  }
+
+  /** Every schedule the registered tasks declare. */
+  declaredSchedules(): ScheduleDefinition[] {
+    return [...this.tasks.values()].flatMap((t) => t.schedules);
   }
 
   get(name: string): RegisteredTask | undefined {
@@ -97,7 +127,7 @@ export class TaskRegistry {
     const registered = this.get(name);
     if (registered) return registered;
     if (typeof candidate !== 'function') throw new UnknownTaskError(name, `${located.file} has no exported function "${located.exportName}"`);
-    const task = { name, handler: candidate as TaskHandler, defaults: {} };
+    const task = { name, handler: candidate as TaskHandler, defaults: {}, schedules: [] };
     this.fromModules.set(name, task);
     return task;
   }
@@ -117,9 +147,12 @@ export class TaskRegistry {
 /** The process-wide registry that @Task and registerTask write to; each pool thread has its own copy. */
 export const defaultRegistry = new TaskRegistry();
 
-/** Registers a plain function under a dotted name. */
-export function registerTask(name: string, handler: TaskHandler, defaults?: TaskDefaults): RegisteredTask {
-  return defaultRegistry.register(name, handler, defaults);
+/**
+ * Registers a plain function under a dotted name, with its defaults and (option `schedule`) the
+ * schedule it runs on by itself: registerTask('app.cleanup', fn, { schedule: '0 3 * * *' }).
+ */
+export function registerTask(name: string, handler: TaskHandler, registration?: TaskRegistration): RegisteredTask {
+  return defaultRegistry.register(name, handler, registration);
 }
 
 /** Where @Task records a class's namespace, so callers can name a task by class and method. */

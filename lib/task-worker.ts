@@ -21,6 +21,9 @@ import type { TaskPool } from './pool/pool';
 import { ThreadPool } from './pool/thread-pool';
 import { RedisConnection } from './redis';
 import { defaultRegistry, type TaskClass, type TaskRegistry } from './registry';
+import { normalizeSchedule, type ScheduleDefinition } from './schedule-spec';
+import { Scheduler } from './scheduler';
+import { Schedules } from './schedules';
 import { TaskStore } from './store/task-store';
 import type { CreateTaskOptions, TaskSpec } from './types';
 import type { TaskArgs, TaskMethodName, TypedCreateOptions } from './typed-tasks';
@@ -43,11 +46,17 @@ export class TaskWorker {
   readonly logger: Logger;
   readonly notifier: Notifier;
   readonly client: TaskClient;
-  /** Operator actions: list, show, retry, cancel, purge, stats. */
+  /** Operator actions: list, show, retry, cancel, purge, stats, schedules. */
   readonly admin: TaskAdmin;
+  /** Recurring tasks: upsert, remove, pause, resume, list, runNow. */
+  readonly schedules: Schedules;
   private readonly redis: RedisConnection | undefined;
   private readonly ownsSequelize: boolean;
   private readonly workers = new Set<Worker>();
+  private readonly pools = new WeakMap<Worker, TaskPool>();
+  /** The configuration's schedules, checked; undefined when it has no `schedules` key. */
+  private readonly configSchedules: ScheduleDefinition[] | undefined;
+  private scheduler: Scheduler | undefined;
 
   constructor(init: TaskWorkerInit = {}, env: NodeJS.ProcessEnv = process.env) {
     const { sequelize, registry, logger, ...options } = init;
@@ -71,8 +80,11 @@ export class TaskWorker {
     } else {
       this.notifier = memory;
     }
+    this.configSchedules = this.config.schedules === undefined ? undefined
+      : Object.entries(this.config.schedules).map(([key, spec]) => normalizeSchedule(key, spec, 'configuration key "schedules"'));
     this.client = new TaskClient(this.store, this.notifier, this.registry, this.config);
-    this.admin = new TaskAdmin(this.store, this.notifier, this.config);
+    this.schedules = new Schedules(this.store, this.client, this.registry, this.config, this.logger);
+    this.admin = new TaskAdmin(this.store, this.notifier, this.config, this.schedules);
   }
 
   /** Applies pending schema migrations; returns the names applied. */
@@ -120,21 +132,36 @@ export class TaskWorker {
   /** A worker with this instance's config; call start() on it. */
   createWorker(): Worker {
     const locks = new ClusterLocks(this.store.locks, newWorkerId(), this.config.channelPrefix, this.redis);
-    const worker = new Worker({ config: this.config, store: this.store, notifier: this.notifier, locks, pool: this.createPool(), logger: this.logger });
+    const pool = this.createPool();
+    const worker = new Worker({ config: this.config, store: this.store, notifier: this.notifier, locks, pool, logger: this.logger });
     this.workers.add(worker);
+    this.pools.set(worker, pool);
     return worker;
   }
 
-  /** Creates and starts a worker. */
+  /**
+   * Creates and starts a worker, and this process's scheduler: the schedules declared in the task
+   * modules (@Schedule, registerTask) and in the configuration are checked (a bad one fails the
+   * start: nothing is written), stored (retried in the background while the database is away),
+   * then fired when due, unless the configuration says `scheduler: false`.
+   */
   async startWorker(): Promise<Worker> {
     const worker = this.createWorker();
     this.logger.debug({ database: redactUrl(this.config.databaseUrl) }, 'starting worker');
+    await worker.prepare();
+    const declared = this.pools.get(worker)!.declarations();
+    const plan = this.schedules.plan({ code: declared.schedules, tasks: declared.tasks }, this.configSchedules);
     await worker.start();
+    if (!this.scheduler) {
+      this.scheduler = new Scheduler({ store: this.store, client: this.client, config: this.config, logger: this.logger });
+      this.scheduler.start(() => this.schedules.sync(plan), this.config.scheduler);
+    }
     return worker;
   }
 
   /** Stops this instance's workers gracefully, then closes Redis and (if opened here) the database. */
   async close(): Promise<void> {
+    await this.scheduler?.stop();
     await Promise.all([...this.workers].map((w) => w.stop()));
     await this.notifier.close();
     await this.redis?.close();

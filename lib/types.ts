@@ -39,6 +39,11 @@ export interface TaskRecord {
   duration: number | null;
   lockedBy: string | null;
   leaseExpiresAt: number | null;
+  /** At most one task that is not final has a given unique key. */
+  uniqueKey: string | null;
+  /** The schedule that made the task, and the fire time it was made for (unique together). */
+  scheduleKey: string | null;
+  scheduledFor: number | null;
 }
 
 /** Options of createTask; every key is optional. */
@@ -59,6 +64,11 @@ export interface CreateTaskOptions {
   delay?: number;
   /** Retries after the first attempt; default: the handler's default, else the worker's --retry. */
   maxRetries?: number;
+  /**
+   * At most one task with this key is waiting, running or due for a retry: while one is, creating
+   * another returns it (with `deduplicated` true) instead. Once it is final, a new one is made.
+   */
+  uniqueKey?: string;
   /** Write the row inside the caller's Sequelize transaction; the wake-up is published after commit. */
   transaction?: Transaction;
 }
@@ -86,6 +96,8 @@ export interface TaskCall {
   /** Seconds. */
   timeout: number;
   attempt: number;
+  /** The fire time a schedule made the task for (epoch ms); null for tasks created otherwise. */
+  scheduledFor: number | null;
 }
 
 /** The outcome of running one task; the executor returns it and never writes the database. */

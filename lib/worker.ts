@@ -250,7 +250,7 @@ export class Worker extends EventEmitter {
     const { running, settling } = this.owned;
     const call: TaskCall = {
       id: record.id, name: record.name, queue: record.queue, args: record.args, kwargs: record.kwargs,
-      timeout: record.timeout, attempt: record.retryCount,
+      timeout: record.timeout, attempt: record.retryCount, scheduledFor: record.scheduledFor,
     };
     const startedAt = Date.now();
     const started = performance.now();

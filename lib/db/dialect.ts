@@ -3,6 +3,7 @@
 // the hot path, its migration lock, and how to read its errors. Everything else is portable SQL.
 import type { Options, Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
+import type { Binds } from './binds';
 import type { RawTaskRow } from './rows';
 import type { SqlRunner } from './runner';
 import type { TaskRecord } from '../types';
@@ -67,6 +68,25 @@ export interface Dialect {
   claim(runner: SqlRunner, params: ClaimParams): Promise<RawTaskRow[]>;
   /** Inserts up to INSERT_CHUNK records in one statement. */
   insert(runner: SqlRunner, records: readonly TaskRecord[], transaction?: Transaction): Promise<void>;
+  /**
+   * Inserts up to INSERT_CHUNK records with their unique key, schedule key and fire time; a record
+   * that collides with a unique key (a task with the same unique key that is not final, or the same
+   * fire time of the schedule) is skipped without error, so a caller's transaction goes on.
+   * Returns the ids inserted.
+   */
+  insertKeyed(runner: SqlRunner, records: readonly TaskRecord[], transaction?: Transaction): Promise<string[]>;
+  /** The WHERE condition for tasks that are not final and hold one of `keys` as unique key, as this database's index serves it. */
+  activeUniqueKeyFilter(binds: Binds, keys: readonly string[]): string;
+  /** The end of an INSERT that makes a row colliding with a unique key a no-op (`column` is any column of the table). */
+  ignoreDuplicates(column: string): string;
+  /** Appended to a SELECT to lock its rows, skipping rows another transaction holds ('' where one writer holds the whole file). */
+  readonly skipLocked: string;
+  /**
+   * Statements that bound how long a transaction of ours may sit idle while holding locks (its
+   * process paused or cut off): the server ends it after `seconds`, so the others go on. `end`
+   * runs last inside the transaction and restores the session.
+   */
+  idleTransactionLimit(seconds: number): { begin: string[]; end: string[] };
   /** Marks many tasks COMPLETED in one statement; returns the ids this worker still held. */
   complete(runner: SqlRunner, workerId: string, completions: readonly Completion[]): Promise<string[]>;
   readonly migrationLock: MigrationLock;

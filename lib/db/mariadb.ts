@@ -13,7 +13,7 @@ import type { Dialect } from './dialect';
 import type { RawTaskRow } from './rows';
 import { toQuestionMarks, type RunOptions, type SqlRunner } from './runner';
 import { driverError, onConnection } from './sequelize-internals';
-import { CLAIM_ORDER, claimAssignments, completionAssignments, insertValues, readyFilter } from './shared-sql';
+import { CLAIM_ORDER, claimAssignments, completionAssignments, insertKeyedValues, insertValues, readyFilter } from './shared-sql';
 import { kindOfSqlState } from './sqlstate';
 
 const SESSION_SETUP = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
@@ -110,6 +110,29 @@ export const mariadb: Dialect = {
   },
 
   insert: insertValues,
+
+  async insertKeyed(runner, records, transaction) {
+    const binds = new Binds();
+    await runner.execute(insertKeyedValues(records, binds, mariadb.ignoreDuplicates('id')), binds.values, { transaction });
+    // No RETURNING on MySQL: read back which of our (fresh, unique) ids are there.
+    const read = new Binds();
+    const rows = await runner.rows<{ id: string }>(`SELECT id FROM tw_tasks WHERE id IN (${read.list(records.map((r) => r.id))})`,
+      read.values, { transaction });
+    return rows.map((r) => r.id);
+  },
+
+  // The generated column unique_active (migration 0004) holds the key while the task is not final.
+  activeUniqueKeyFilter: (binds, keys) => `unique_active IN (${binds.list(keys)})`,
+
+  // A no-op update rather than INSERT IGNORE, which would also turn other errors into warnings.
+  ignoreDuplicates: (column) => ` ON DUPLICATE KEY UPDATE ${column} = ${column}`,
+
+  skipLocked: ' FOR UPDATE SKIP LOCKED',
+
+  idleTransactionLimit: (seconds) => ({
+    begin: [`SET SESSION idle_transaction_timeout = ${Math.ceil(seconds)}`],
+    end: ['SET SESSION idle_transaction_timeout = DEFAULT'],
+  }),
 
   async complete(runner, workerId, completions) {
     return runner.transaction(async (transaction) => {

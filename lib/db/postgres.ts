@@ -12,10 +12,11 @@ import { Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import { Binds } from './binds';
 import type { Dialect } from './dialect';
-import { NEW_TASK_COLUMNS, newTaskValues, type RawTaskRow } from './rows';
+import type { TaskRecord } from '../types';
+import { KEYED_TASK_COLUMNS, keyedTaskValues, NEW_TASK_COLUMNS, newTaskValues, type RawTaskRow } from './rows';
 import type { RunOptions, SqlRunner } from './runner';
 import { driverError, onConnection, poolOf } from './sequelize-internals';
-import { CLAIM_ORDER, claimAssignments, completionAssignments, completionFence, readyFilter } from './shared-sql';
+import { CLAIM_ORDER, claimAssignments, completionAssignments, completionFence, partialUniqueKeyFilter, readyFilter } from './shared-sql';
 import { kindOfSqlState } from './sqlstate';
 
 /** Any constant shared by every task-worker process: the key of the migration's advisory lock. */
@@ -131,14 +132,26 @@ class PostgresRunner implements SqlRunner {
   }
 }
 
-const COLUMN_TYPES: Record<(typeof NEW_TASK_COLUMNS)[number], string> = {
+const COLUMN_TYPES: Record<(typeof KEYED_TASK_COLUMNS)[number], string> = {
   id: 'text', name: 'text', args: 'text', kwargs: 'text', timeout: 'float8', status: 'text', max_retries: 'int4',
   queue: 'text', priority: 'int4', run_at: 'int8', created_at: 'int8', updated_at: 'int8',
+  unique_key: 'text', schedule_key: 'text', scheduled_for: 'int8',
 };
 
-const INSERT_SQL =
-  `INSERT INTO tw_tasks (${NEW_TASK_COLUMNS.join(', ')}) SELECT * FROM unnest(` +
-  NEW_TASK_COLUMNS.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c]}[]`).join(', ') + ')';
+/** An INSERT of one array per column (its shape never changes with the row count). */
+function unnestInsert(columns: readonly (keyof typeof COLUMN_TYPES)[]): string {
+  return `INSERT INTO tw_tasks (${columns.join(', ')}) SELECT * FROM unnest(` +
+    columns.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c]}[]`).join(', ') + ')';
+}
+
+const INSERT_SQL = unnestInsert(NEW_TASK_COLUMNS);
+const INSERT_KEYED_SQL = `${unnestInsert(KEYED_TASK_COLUMNS)} ON CONFLICT DO NOTHING RETURNING id`;
+
+function columnArrays(records: readonly TaskRecord[], width: number, values: (r: TaskRecord) => unknown[]): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: width }, () => []);
+  for (const record of records) values(record).forEach((value, i) => columns[i].push(value));
+  return columns;
+}
 
 export const COMPLETE_SQL =
   `UPDATE tw_tasks AS t SET ${completionAssignments()} ` +
@@ -174,10 +187,24 @@ export const postgres: Dialect = {
   },
 
   async insert(runner, records, transaction) {
-    const columns: unknown[][] = NEW_TASK_COLUMNS.map(() => []);
-    for (const record of records) newTaskValues(record).forEach((value, i) => columns[i].push(value));
-    await runner.execute(INSERT_SQL, columns, { transaction, prepare: true });
+    await runner.execute(INSERT_SQL, columnArrays(records, NEW_TASK_COLUMNS.length, newTaskValues), { transaction, prepare: true });
   },
+
+  async insertKeyed(runner, records, transaction) {
+    const rows = await runner.rows<{ id: string }>(INSERT_KEYED_SQL, columnArrays(records, KEYED_TASK_COLUMNS.length, keyedTaskValues),
+      { transaction, prepare: true });
+    return rows.map((r) => r.id);
+  },
+
+  activeUniqueKeyFilter: partialUniqueKeyFilter,
+
+  // ON CONFLICT DO NOTHING never raises, so it never aborts the caller's transaction.
+  ignoreDuplicates: () => ' ON CONFLICT DO NOTHING',
+
+  skipLocked: ' FOR UPDATE SKIP LOCKED',
+
+  // Local to the transaction: the session's own setting is back after it.
+  idleTransactionLimit: (seconds) => ({ begin: [`SET LOCAL idle_in_transaction_session_timeout = ${Math.ceil(seconds * 1000)}`], end: [] }),
 
   async complete(runner, workerId, completions) {
     const rows = await runner.rows<{ id: string }>(COMPLETE_SQL, [

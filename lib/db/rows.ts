@@ -24,6 +24,9 @@ export interface RawTaskRow {
   duration: number | string | null;
   locked_by: string | null;
   lease_expires_at: number | string | bigint | null;
+  unique_key?: string | null;
+  schedule_key?: string | null;
+  scheduled_for?: number | string | bigint | null;
 }
 
 /**
@@ -33,6 +36,9 @@ export interface RawTaskRow {
 export const NEW_TASK_COLUMNS = [
   'id', 'name', 'args', 'kwargs', 'timeout', 'status', 'max_retries', 'queue', 'priority', 'run_at', 'created_at', 'updated_at',
 ] as const;
+
+/** The columns of a new task with a unique key or a schedule: these three as well (see insertKeyed). */
+export const KEYED_TASK_COLUMNS = [...NEW_TASK_COLUMNS, 'unique_key', 'schedule_key', 'scheduled_for'] as const;
 
 function num(value: number | string | bigint): number {
   return typeof value === 'number' ? value : Number(value);
@@ -68,6 +74,9 @@ export function toRecord(row: RawTaskRow): TaskRecord {
     duration: numOrNull(row.duration),
     lockedBy: row.locked_by,
     leaseExpiresAt: numOrNull(row.lease_expires_at),
+    uniqueKey: row.unique_key ?? null,
+    scheduleKey: row.schedule_key ?? null,
+    scheduledFor: numOrNull(row.scheduled_for),
   };
 }
 
@@ -83,6 +92,11 @@ export function newTaskValues(record: TaskRecord): unknown[] {
     record.id, record.name, JSON.stringify(record.args), JSON.stringify(record.kwargs), record.timeout, record.status,
     record.maxRetries, record.queue, record.priority, record.runAt, record.createdAt, record.updatedAt,
   ];
+}
+
+/** The values of a new task in KEYED_TASK_COLUMNS order. */
+export function keyedTaskValues(record: TaskRecord): unknown[] {
+  return [...newTaskValues(record), record.uniqueKey, record.scheduleKey, record.scheduledFor];
 }
 
 /** A DatabaseTask instance (not a new record) for a caller, from a record. */

@@ -4,7 +4,8 @@
 import type { Transaction } from 'sequelize';
 import { Binds } from './binds';
 import type { ClaimParams } from './dialect';
-import { NEW_TASK_COLUMNS, newTaskValues } from './rows';
+import { KEYED_TASK_COLUMNS, keyedTaskValues, NEW_TASK_COLUMNS, newTaskValues } from './rows';
+import { NOT_FINAL } from '../migrations/0004-schedules-and-unique-tasks';
 import type { SqlRunner } from './runner';
 import type { TaskRecord } from '../types';
 
@@ -45,6 +46,20 @@ export async function insertValues(runner: SqlRunner, records: readonly TaskReco
   const tuples = records.map((r) => `(${binds.list(newTaskValues(r))})`);
   await runner.execute(`INSERT INTO tw_tasks (${NEW_TASK_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, binds.values,
     { transaction, prepare: tuples.length === 1 });
+}
+
+/** A multi-row VALUES insert of KEYED_TASK_COLUMNS ending in `suffix` (the dialect's ignoreDuplicates, a RETURNING). */
+export function insertKeyedValues(records: readonly TaskRecord[], binds: Binds, suffix: string): string {
+  const tuples = records.map((r) => `(${binds.list(keyedTaskValues(r))})`);
+  return `INSERT INTO tw_tasks (${KEYED_TASK_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}${suffix}`;
+}
+
+/**
+ * Tasks that are not final holding one of `keys` as unique key: the predicate of the partial index
+ * tw_tasks_unique_active (migration 0004), written the same so the planners use it.
+ */
+export function partialUniqueKeyFilter(binds: Binds, keys: readonly string[]): string {
+  return `unique_key IN (${binds.list(keys)}) AND unique_key IS NOT NULL AND ${NOT_FINAL}`;
 }
 
 /**

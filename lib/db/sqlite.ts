@@ -14,7 +14,9 @@ import type { Dialect } from './dialect';
 import type { RawTaskRow } from './rows';
 import { toQuestionMarks, type RunOptions, type SqlRunner } from './runner';
 import { connectionOf, driverError, setUpEachSqliteConnection, sqliteConnection } from './sequelize-internals';
-import { CLAIM_ORDER, claimAssignments, completionAssignments, completionFence, insertValues, readyFilter } from './shared-sql';
+import {
+  CLAIM_ORDER, claimAssignments, completionAssignments, completionFence, insertKeyedValues, insertValues, partialUniqueKeyFilter, readyFilter,
+} from './shared-sql';
 
 const BUSY_TIMEOUT_MS = 10_000;
 const SESSION_SETUP = 'PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;';
@@ -109,6 +111,24 @@ export const sqlite: Dialect = {
   },
 
   insert: insertValues,
+
+  async insertKeyed(runner, records, transaction) {
+    const binds = new Binds();
+    const rows = await runner.rows<{ id: string }>(insertKeyedValues(records, binds, ' ON CONFLICT DO NOTHING RETURNING id'), binds.values,
+      { transaction });
+    return rows.map((r) => r.id);
+  },
+
+  activeUniqueKeyFilter: partialUniqueKeyFilter,
+
+  ignoreDuplicates: () => ' ON CONFLICT DO NOTHING',
+
+  // One writer at a time holds the whole file: there is no row lock to take or skip.
+  skipLocked: '',
+
+  // A paused process holding SQLite's write lock stops every writer until it resumes; SQLite has
+  // no server that could end its transaction.
+  idleTransactionLimit: () => ({ begin: [], end: [] }),
 
   async complete(runner, workerId, completions) {
     const binds = new Binds();

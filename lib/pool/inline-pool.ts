@@ -7,7 +7,7 @@ import { LazyAbortController } from './lazy-abort';
 import type { TaskRegistry } from '../registry';
 import { TaskTimeoutError } from '../task-errors';
 import type { TaskCall, TaskOutcome } from '../types';
-import { startTaskTimer, timeoutOutcome, type TaskPool } from './pool';
+import { startTaskTimer, timeoutOutcome, type TaskDeclarations, type TaskPool } from './pool';
 
 export class InlinePool implements TaskPool {
   /** Aborts the signal of each running task. */
@@ -21,6 +21,10 @@ export class InlinePool implements TaskPool {
 
   async start(): Promise<void> {
     this.loadModules();
+  }
+
+  declarations(): TaskDeclarations {
+    return { tasks: this.registry.names(), schedules: this.registry.declaredSchedules() };
   }
 
   run(call: TaskCall): Promise<TaskOutcome> {

@@ -1,11 +1,20 @@
 // Where tasks run. A pool takes a call and always resolves with an outcome (never rejects);
 // it enforces the task's timeout in its own way.
+import type { ScheduleDefinition } from '../schedule-spec';
 import { TaskTimeoutError } from '../task-errors';
 import type { TaskCall, TaskOutcome } from '../types';
+
+/** What the loaded task modules register: task names and the schedules they declare. */
+export interface TaskDeclarations {
+  tasks: string[];
+  schedules: ScheduleDefinition[];
+}
 
 export interface TaskPool {
   /** Loads task modules / starts threads; throws if a module cannot be loaded. */
   start(): Promise<void>;
+  /** After start(): what the task modules registered, as the pool's threads (or the event loop) see it. */
+  declarations(): TaskDeclarations;
   run(call: TaskCall): Promise<TaskOutcome>;
   /** Aborts running tasks' signals (inline) or terminates their threads. */
   close(): Promise<void>;

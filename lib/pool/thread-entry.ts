@@ -15,7 +15,7 @@ let controller: LazyAbortController | undefined;
 
 try {
   loadTaskModules(data.modules, data.cwd);
-  send({ type: 'ready' });
+  send({ type: 'ready', declared: { tasks: defaultRegistry.names(), schedules: defaultRegistry.declaredSchedules() } });
 } catch (error) {
   send({ type: 'load-error', error: describeError(error) });
 }

@@ -1,4 +1,5 @@
 // Messages between the thread pool and its threads.
+import type { TaskDeclarations } from './pool';
 import type { TaskCall, TaskOutcome } from '../types';
 
 export interface ThreadData {
@@ -10,6 +11,6 @@ export interface ThreadData {
 export type ToThread = { type: 'run'; call: TaskCall } | { type: 'abort' };
 
 export type FromThread =
-  | { type: 'ready' }
+  | { type: 'ready'; declared: TaskDeclarations }
   | { type: 'load-error'; error: string }
   | { type: 'done'; id: string; outcome: TaskOutcome };

@@ -8,7 +8,7 @@ import { ConfigError } from '../errors';
 import { delay } from '../sleeper';
 import { ThreadCrashError, WorkerStoppedError } from '../task-errors';
 import type { TaskCall, TaskOutcome } from '../types';
-import { startTaskTimer, timeoutOutcome, type TaskPool } from './pool';
+import { startTaskTimer, timeoutOutcome, type TaskDeclarations, type TaskPool } from './pool';
 import type { FromThread, ThreadData } from './thread-messages';
 
 const ENTRY = path.join(__dirname, 'thread-entry.js');
@@ -36,6 +36,8 @@ export class ThreadPool implements TaskPool {
   private readonly slots: Slot[] = [];
   private readonly waiters: Array<(slot: Slot | null) => void> = [];
   private closed = false;
+  /** What the threads' task modules registered (every thread loads the same modules). */
+  private declared: TaskDeclarations = { tasks: [], schedules: [] };
 
   constructor(
     private readonly options: ThreadPoolOptions,
@@ -53,7 +55,10 @@ export class ThreadPool implements TaskPool {
     return new Promise<Thread>((resolve, reject) => {
       const onMessage = (message: FromThread) => {
         thread.off('exit', onExit);
-        if (message.type === 'ready') resolve(thread);
+        if (message.type === 'ready') {
+          this.declared = message.declared;
+          resolve(thread);
+        }
         else if (message.type === 'load-error') {
           void thread.terminate();
           reject(new ConfigError(`a pool thread could not load the task modules: ${message.error}`));
@@ -84,6 +89,10 @@ export class ThreadPool implements TaskPool {
   async start(): Promise<void> {
     const threads = await Promise.all(Array.from({ length: this.options.size }, () => this.spawn()));
     this.slots.push(...threads.map((t) => this.slotFor(t)));
+  }
+
+  declarations(): TaskDeclarations {
+    return this.declared;
   }
 
   private release(slot: Slot): void {

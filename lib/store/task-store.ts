@@ -1,6 +1,6 @@
 // The task table's statements for producers and workers: insert, read, claim, complete, fail,
-// leases, hand-back. With the operator's (admin-statements.ts) and the locks' (lock-statements.ts)
-// it is every SQL statement of the engine; the per-dialect ones (claim, bulk insert, bulk
+// leases, hand-back. With the operator's (admin-statements.ts), the locks' (lock-statements.ts) and
+// the schedules' (schedule-statements.ts) it is every SQL statement of the engine; the per-dialect ones (claim, bulk insert, bulk
 // completion) are delegated to the dialect. Each write after a claim is fenced on (locked_by,
 // retry_count, status PROGRESS): a worker that lost its lease changes nothing.
 import type { Transaction } from 'sequelize';
@@ -13,6 +13,7 @@ import type { SqlRunner } from '../db/runner';
 import type { TaskRecord } from '../types';
 import { AdminStatements } from './admin-statements';
 import { LockStatements } from './lock-statements';
+import { ScheduleStatements } from './schedule-statements';
 
 /** Rows per INSERT statement: far below every driver's bind-parameter limit. */
 export const INSERT_CHUNK = 1000;
@@ -47,12 +48,15 @@ export class TaskStore {
   readonly admin: AdminStatements;
   /** The database-only lock, for cluster-wide single actors when Redis is absent. */
   readonly locks: LockStatements;
+  /** The schedules' statements (tw_schedules). */
+  readonly schedules: ScheduleStatements;
 
   constructor(readonly sequelize: Sequelize) {
     this.dialect = dialectFor(sequelize);
     this.runner = this.dialect.createRunner(sequelize);
     this.admin = new AdminStatements(this.runner);
     this.locks = new LockStatements(this.runner);
+    this.schedules = new ScheduleStatements(this.runner, this.dialect);
   }
 
   /** How the worker should treat a failed statement: run it again at once, give up, or back off. */
@@ -78,6 +82,35 @@ export class TaskStore {
     // Several statements must land together or not at all.
     if (transaction || records.length <= INSERT_CHUNK) await run(transaction);
     else await this.runner.transaction((t) => run(t));
+  }
+
+  /**
+   * Inserts records that may carry a unique key or a schedule's fire time, up to INSERT_CHUNK rows
+   * per statement; a record colliding with a task that holds the same unique key (not final) or
+   * the same fire time is skipped, not an error. Returns the ids inserted.
+   */
+  async insertKeyed(records: readonly TaskRecord[], transaction?: Transaction): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    const run = async (t?: Transaction) => {
+      for (let start = 0; start < records.length; start += INSERT_CHUNK) {
+        for (const id of await this.dialect.insertKeyed(this.runner, records.slice(start, start + INSERT_CHUNK), t)) inserted.add(id);
+      }
+    };
+    if (transaction || records.length <= INSERT_CHUNK) await run(transaction);
+    else await this.runner.transaction((t) => run(t));
+    return inserted;
+  }
+
+  /** The tasks that are not final and hold one of `keys` as their unique key. */
+  async activeByUniqueKeys(keys: readonly string[], transaction?: Transaction): Promise<TaskRecord[]> {
+    const found: TaskRecord[] = [];
+    for (let start = 0; start < keys.length; start += INSERT_CHUNK) {
+      const binds = new Binds();
+      const rows = await this.select(
+        `SELECT * FROM tw_tasks WHERE ${this.dialect.activeUniqueKeyFilter(binds, keys.slice(start, start + INSERT_CHUNK))}`, binds, transaction);
+      found.push(...rows.map(toRecord));
+    }
+    return found;
   }
 
   async get(id: string, transaction?: Transaction): Promise<TaskRecord | null> {

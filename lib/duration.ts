@@ -1,0 +1,30 @@
+// Durations written the way operators write them: '30s', '5m', '12h', '7d', '2w', '500ms', or
+// combined like '1d12h'. Shared by schedules (`every`, `catchUp`) and tw-admin (`--older-than`).
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const WHOLE = /^\s*((?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w)\s*)+)$/;
+
+/** Milliseconds, or null when `text` is not a duration. */
+export function parseDuration(text: string): number | null {
+  if (typeof text !== 'string' || !WHOLE.test(text)) return null;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)) total += Number(amount) * UNITS[unit];
+  return total;
+}
+
+export const DURATION_HINT = 'a number and a unit (ms, s, m, h, d, w), e.g. 30s, 12h or 1d12h';
+
+/** Milliseconds as the shortest duration text that reads back the same: 90 min -> '1h30m'. */
+export function formatDuration(ms: number): string {
+  let left = ms;
+  let text = '';
+  for (const unit of ['w', 'd', 'h', 'm', 's', 'ms']) {
+    const size = UNITS[unit];
+    if (left >= size) {
+      const amount = Math.floor(left / size);
+      text += `${amount}${unit}`;
+      left -= amount * size;
+    }
+  }
+  return text || '0s';
+}
