@@ -15,24 +15,15 @@ import {
 } from './schedule-spec';
 import type { ScheduleListRow, ScheduleRecord } from './store/schedule-statements';
 import type { TaskStore } from './store/task-store';
-import type { JsonObject, JsonValue, TaskStatus } from './types';
+import type { TaskStatus } from './types';
 import { toModel } from './db/rows';
 
 /** A schedule as tw.schedules.list() and tw-admin show it. */
-export interface ScheduleInfo {
-  key: string;
-  task: string;
+export interface ScheduleInfo extends Pick<ScheduleDefinition, 'key' | 'task' | 'timezone' | 'args' | 'kwargs' | 'queue' | 'priority' | 'maxRetries' | 'timeout'> {
   /** The cron expression, or null for an `every` schedule. */
   cron: string | null;
   /** The interval as a duration ('30s'), or null for a cron schedule. */
   every: string | null;
-  timezone: string;
-  args: JsonValue[];
-  kwargs: JsonObject;
-  queue: string | null;
-  priority: number | null;
-  maxRetries: number | null;
-  timeout: number | null;
   /** 'none', 'latest', a count ('5') or a duration ('6h'). */
   catchUp: string;
   /** Who declared it: 'code' and 'config' schedules are synced at worker start; 'runtime' ones only change through tw.schedules. */

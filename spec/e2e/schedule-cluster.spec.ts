@@ -6,32 +6,14 @@
 // about a minute; the guarantee rests on the database (unique fire times, a compare-and-set), not
 // on how long the run is. tw-admin schedules pauses the schedule at the end of each run.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { QueryTypes } from 'sequelize';
 import type { TaskWorker } from '../../lib/index';
 import { openSuite } from '../support/harness';
 import { REDIS_URL, uniquePrefix, type TestDialect } from '../support/services';
 import { ensureServicesUp, startRedis, stopRedis } from '../support/service-control';
+import { twAdmin } from '../support/tw-admin-process';
 import { waitFor } from '../support/wait';
 import { cleanupWorkers, faultDir, WorkerProcess } from '../support/worker-process';
-
-const ADMIN = path.resolve(__dirname, '..', '..', 'cli', 'tw-admin.js');
-
-function twAdmin(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env };
-  delete env.DATABASE_URL;
-  delete env.REDIS_URL;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ADMIN, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 type Fault = 'none' | 'redis-stopped' | 'sigstop';
 

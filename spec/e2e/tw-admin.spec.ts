@@ -2,37 +2,13 @@
 // exit codes, the config file, and on PostgreSQL + Redis a retry that wakes a worker in another
 // process at once (that worker polls only once a minute).
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TaskRegistry, TaskWorker, type DatabaseTask } from '../../lib/index';
 import { freshDatabase, REDIS_URL, requireService, uniquePrefix } from '../support/services';
+import { twAdmin } from '../support/tw-admin-process';
 import { waitFor } from '../support/wait';
-
-const CLI = path.resolve(__dirname, '..', '..', 'cli', 'tw-admin.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function twAdmin(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-  delete env.TW_LOG_LEVEL;
-  if (!options.env?.DATABASE_URL) delete env.DATABASE_URL;
-  if (!options.env?.REDIS_URL) delete env.REDIS_URL;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? os.tmpdir(), env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function registryForTests(state: { supplierUp: boolean }): TaskRegistry {
   const registry = new TaskRegistry();
