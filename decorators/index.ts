@@ -4,6 +4,6 @@
 // on lib/ (the registry, the task context); lib/ never imports decorators/.
 export { Task, TaskOptions, type TaskClassOptions } from './task';
 export { Schedule, type ScheduleOptions, type TaskScheduleOptions } from './schedule';
-export { registerTask, type TaskHandler } from '../lib/registry';
+export { registerTask, type TaskHandler, type TaskRegistration } from '../lib/registry';
 export { currentTask, type TaskContext } from '../lib/context';
 export type { TaskDefaults, JsonValue, JsonObject } from '../lib/types';
