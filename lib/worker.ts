@@ -136,10 +136,17 @@ export class Worker extends EventEmitter {
     if (at >= this.wakeAtMs) return;
     clearTimeout(this.wakeTimer);
     this.wakeAtMs = at;
-    this.wakeTimer = setTimeout(() => {
+    const fire = () => {
+      // Timers keep the event loop's clock, which may be a little ahead of Date.now(), by which tasks
+      // are due: woken early, the loop would find nothing due and sleep a whole poll interval.
+      if (Date.now() < at) {
+        this.wakeTimer = setTimeout(fire, at - Date.now());
+        return;
+      }
       this.wakeAtMs = Infinity;
       this.sleeper.wake();
-    }, Math.max(0, at - Date.now()));
+    };
+    this.wakeTimer = setTimeout(fire, Math.max(0, at - Date.now()));
   }
 
   /** Starts prefetched tasks in the free slots. */

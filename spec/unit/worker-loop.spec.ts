@@ -89,6 +89,26 @@ describe('worker: the claim loop', () => {
     await waitFor('the retry to complete', () => uw.store.row(task.id).status === 'COMPLETED', WAIT_MS, 5);
   });
 
+  it('claims a retry at its time even when the wake-up timer fires before the wall clock gets there', async () => {
+    // Timers run on the event loop's monotonic clock, and a task is due by Date.now(): the two differ
+    // by up to a millisecond (more when the wall clock is stepped), so a wake-up timer may fire while
+    // the retry is not due yet; the loop would then sleep a whole poll interval (here a minute). The
+    // wall clock is held 5 ms behind once the wake-up is set, to make that happen every time.
+    uw = new UnitWorker({ concurrency: 1, backoffBase: 0.2, backoffCap: 0.2 });
+    const realNow = Date.now;
+    uw.worker.once('task:settled', () => (Date.now = () => realNow() - 5));
+    try {
+      const [task] = uw.add({ name: 't.gated', maxRetries: 1 });
+      await uw.worker.start();
+      await waitFor('the first run', () => uw.gate.started.length === 1, WAIT_MS, 5);
+      uw.gate.release(task.id, new Error('attempt 0 failed'));
+      await waitFor('the retry to run', () => uw.gate.started.length === 2, WAIT_MS, 5);
+      expect(uw.started[1].startedAt).to.be.at.least(uw.store.row(task.id).runAt!);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
   it('fails a task for good when no retry is left: run_at empty, never claimed again', async () => {
     uw = new UnitWorker({ concurrency: 1, retry: 0 });
     const [task] = uw.add({ name: 't.gated' });
