@@ -14,7 +14,7 @@ export interface BatchResult {
   written: Set<string>;
   /** Ids whose result the database refused, with its reason; a retry would fail the same way. */
   rejected: Map<string, string>;
-  /** True when the write was given up (stop now): nothing in the batch was written. */
+  /** True when the write was given up (stop now): the ids neither written nor rejected were not written. */
   abandoned?: boolean;
 }
 
@@ -49,10 +49,11 @@ export class CompletionBatcher {
     const items = this.batch.splice(0, this.maxBatch);
     this.inFlight++;
     const outcomeOf = (result: BatchResult, id: string): CompletionOutcome => {
-      if (result.abandoned) return { kind: 'abandoned' };
+      // A batch written one by one may be given up part-way: what was written or refused before stays so.
       if (result.written.has(id)) return { kind: 'written' };
       const reason = result.rejected.get(id);
-      return reason === undefined ? { kind: 'lost' } : { kind: 'rejected', reason };
+      if (reason !== undefined) return { kind: 'rejected', reason };
+      return result.abandoned ? { kind: 'abandoned' } : { kind: 'lost' };
     };
     this.flushBatch(items.map((i) => i.completion)).then(
       (result) => items.forEach((i) => i.resolve(outcomeOf(result, i.completion.id))),

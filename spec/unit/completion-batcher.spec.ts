@@ -84,6 +84,15 @@ describe('completion batcher', () => {
     expect(Object.fromEntries(outcomes)).to.deep.equal({ a: { kind: 'written' }, b: { kind: 'rejected', reason: 'value too long' }, c: { kind: 'lost' } });
   });
 
+  it('a write given up part-way: what was written stays written, the rest is abandoned', async () => {
+    const { batcher, writes, add, outcomes } = batcherWithManualWrites(60_000);
+    const added = add('a', 'b', 'c');
+    batcher.flush();
+    writes[0].end({ written: new Set(['a']), rejected: new Map([['b', 'value too long']]), abandoned: true });
+    await added;
+    expect(Object.fromEntries(outcomes)).to.deep.equal({ a: { kind: 'written' }, b: { kind: 'rejected', reason: 'value too long' }, c: { kind: 'abandoned' } });
+  });
+
   it('a write that throws leaves no caller waiting: its completions are abandoned', async () => {
     const { batcher, writes, add, outcomes } = batcherWithManualWrites(60_000);
     const added = add('a', 'b');

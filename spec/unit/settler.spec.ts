@@ -144,4 +144,19 @@ describe('settler', () => {
     expect(await s.settle(task, ok(1), timing())).to.deep.equal({ state: 'abandoned', retryAt: null });
     expect(store.row(task.id)).to.include({ status: 'PROGRESS', lockedBy: WORKER });
   });
+
+  it('a batch given up part-way still reports what was written, and what the database refused', async () => {
+    const s = settler();
+    const [refused, written, unwritten] = held(3);
+    const batchHolds = (id: string) => ([, completions]: unknown[]) => (completions as Completion[]).some((c) => c.id === id);
+    store.failNext('complete', { times: Infinity, error: storeError('permanent'), when: batchHolds(refused.id) });
+    store.failNext('complete', { times: Infinity, when: batchHolds(unwritten.id) });
+    s.abandonWrites(); // stopping at once: a write that fails is not retried
+    const run = timing();
+    const settled = await Promise.all([refused, written, unwritten].map((t) => s.settle(t, ok(1), run)));
+    expect(settled.map((x) => x.state)).to.deep.equal(['written', 'written', 'abandoned']);
+    expect(store.row(refused.id)).to.include({ status: 'FAILED' });
+    expect(store.row(written.id)).to.include({ status: 'COMPLETED' });
+    expect(store.row(unwritten.id)).to.include({ status: 'PROGRESS' });
+  });
 });
