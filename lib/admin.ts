@@ -1,5 +1,6 @@
-// Operator actions on the task table, for tw-admin and for apps: list, show, retry, cancel, purge
-// stats and schedules. The statements are the store's (store/admin-statements.ts); here are the checks, the
+// Operator actions on the task table, for tw-admin, the dashboard and apps: list, show, retry (one,
+// or every failed task of a filter), cancel, purge, stats and schedules. The statements are the
+// store's (store/admin-statements.ts); here are the checks, the
 // refusals that say why, and the wake-ups that tell workers and waiters.
 import type { ResolvedConfig } from './config';
 import { toModel } from './db/rows';
@@ -9,6 +10,7 @@ import type { DatabaseTask } from './model';
 import type { Notifier, TaskChannel, TaskEvent } from './notifier/notifier';
 import type { ScheduleInfo, Schedules } from './schedules';
 import type { FinishedKind, ListFilter } from './store/admin-statements';
+import type { TaskFilter } from './store/dashboard-statements';
 import type { TaskStore } from './store/task-store';
 import { TaskStatus } from './types';
 
@@ -47,6 +49,33 @@ export interface QueueStats {
   /** Seconds the oldest ready PENDING task has waited to start (queue lag); null when none waits. */
   oldestReadyAgeSeconds: number | null;
 }
+
+/** Which FAILED tasks a bulk retry takes; every key narrows it. */
+export interface RetryFailedFilter {
+  queue?: string;
+  name?: string;
+  /** 'FAILED' (default): every failed task; 'FAILED_FINAL': failed for good; 'RETRYING': waiting for a retry. */
+  status?: 'FAILED' | 'FAILED_FINAL' | 'RETRYING';
+  /** Created at or after. */
+  createdFrom?: Date;
+  /** Created before. */
+  createdTo?: Date;
+}
+
+export interface RetryFailedOptions {
+  /** Count what would be retried, change nothing. Default false. */
+  dryRun?: boolean;
+  /** Tasks per UPDATE. Default 1000. */
+  batchSize?: number;
+}
+
+export interface RetryFailedResult {
+  /** Tasks made PENDING (with dryRun: that would be). */
+  retried: number;
+  dryRun: boolean;
+}
+
+const RETRY_STATUSES = new Set(['FAILED', 'FAILED_FINAL', 'RETRYING']);
 
 export interface TaskStats {
   queues: Record<string, QueueStats>;
@@ -141,6 +170,50 @@ export class TaskAdmin {
     const task = await this.show(id);
     await this.deliver('created', { id, queue: task.queue, runAt: now });
     return task;
+  }
+
+  /**
+   * retry() for every FAILED task that matches the filter, in batches of short statements (oldest
+   * first); tasks that stopped being FAILED meanwhile are left alone. Workers are woken once.
+   */
+  async retryFailed(filter: RetryFailedFilter = {}, options: RetryFailedOptions = {}): Promise<RetryFailedResult> {
+    const where = this.failedFilter(filter);
+    const batchSize = options.batchSize ?? 1000;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new ValidationError(`retryFailed: batchSize must be 1 to 10000; got ${String(batchSize)}`);
+    if (options.dryRun) return { retried: await this.store.dashboard.count(where), dryRun: true };
+    const now = Date.now();
+    let retried = 0;
+    let first: string | undefined;
+    let after: string | undefined;
+    for (;;) {
+      const ids = await this.store.dashboard.failedIds(where, after, batchSize);
+      if (ids.length === 0) break;
+      retried += await this.store.admin.retryMany(ids, now);
+      first ??= ids[0];
+      after = ids[ids.length - 1];
+      if (ids.length < batchSize) break;
+    }
+    // One wake-up with no queue wakes every idle worker.
+    if (retried > 0 && first !== undefined) await this.deliver('created', { id: first, runAt: now });
+    return { retried, dryRun: false };
+  }
+
+  private failedFilter(filter: RetryFailedFilter): TaskFilter {
+    const status = filter.status ?? 'FAILED';
+    if (!RETRY_STATUSES.has(status)) throw new ValidationError(`retryFailed: status must be FAILED, FAILED_FINAL or RETRYING; got ${String(status)}`);
+    for (const key of ['queue', 'name'] as const) {
+      const value = filter[key];
+      if (value !== undefined && (typeof value !== 'string' || value.length === 0 || value.length > 200)) {
+        throw new ValidationError(`retryFailed: ${key} must be a non-empty string; got ${JSON.stringify(value)}`);
+      }
+    }
+    const time = (key: 'createdFrom' | 'createdTo'): number | undefined => {
+      const value = filter[key];
+      if (value === undefined) return undefined;
+      if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new ValidationError(`retryFailed: ${key} must be a valid Date`);
+      return value.getTime();
+    };
+    return { status, queue: filter.queue, name: filter.name, createdFrom: time('createdFrom'), createdTo: time('createdTo') };
   }
 
   /**

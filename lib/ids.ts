@@ -22,8 +22,8 @@ function incrementRandom(): void {
   }
 }
 
-function encode(): string {
-  const limbs = [value.readUInt32BE(0), value.readUInt32BE(4), value.readUInt32BE(8), value.readUInt32BE(12)];
+function encode(bytes: Buffer): string {
+  const limbs = [bytes.readUInt32BE(0), bytes.readUInt32BE(4), bytes.readUInt32BE(8), bytes.readUInt32BE(12)];
   const chars = new Array<string>(ID_LENGTH);
   for (let position = ID_LENGTH - 1; position >= 0; position--) {
     let remainder = 0;
@@ -47,7 +47,18 @@ export function newTaskId(now: number = Date.now()): string {
     value.writeUIntBE(now, 0, 6);
     randomFillSync(value, 6, 10);
   }
-  return encode();
+  return encode(value);
+}
+
+/**
+ * The smallest id of millisecond `ms`: every task created at `ms` or later has an id at least this,
+ * every task created before has a smaller one. Turns a range of creation times into a range of ids,
+ * which the primary key serves.
+ */
+export function idAt(ms: number): string {
+  const bytes = Buffer.alloc(16);
+  bytes.writeUIntBE(Math.max(0, Math.min(Math.floor(ms), 2 ** 48 - 1)), 0, 6);
+  return encode(bytes);
 }
 
 const ID_PATTERN = new RegExp(`^[${ALPHABET}]{${ID_LENGTH}}$`);

@@ -23,4 +23,11 @@ export { createTasksApi, type TasksApi, type TaskSource, type TaskMiddlewareOpti
 export { taskMiddleware, taskErrorHandler, type TaskErrorHandlerOptions } from './middleware/express';
 export { koaTaskMiddleware, koaTaskErrorHandler, type KoaTaskErrorHandlerOptions } from './middleware/koa';
 export { TaskHttpError, toHttpError, errorResponse, type ErrorBodyOptions, type ErrorResponse } from './middleware/http-errors';
-export { TaskAdmin, TaskStateError, type ListFilter, type PurgeOptions, type PurgeResult, type QueueStats, type TaskStats } from './admin';
+export {
+  TaskAdmin, TaskStateError, type ListFilter, type PurgeOptions, type PurgeResult, type QueueStats, type TaskStats,
+  type RetryFailedFilter, type RetryFailedOptions, type RetryFailedResult,
+} from './admin';
+export { dashboard, type ExpressDashboard, type ExpressRequestLike } from './dashboard/express';
+export { koaDashboard, type KoaDashboard, type KoaDashboardOptions } from './dashboard/koa';
+export { serveDashboard, type StandaloneDashboard, type StandaloneDashboardOptions } from './dashboard/standalone';
+export type { DashboardOptions, RequestCheck } from './dashboard/options';

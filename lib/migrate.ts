@@ -11,8 +11,9 @@ import * as createTasks from './migrations/0001-create-tasks';
 import * as partialIndexes from './migrations/0002-partial-indexes';
 import * as byteOrderIds from './migrations/0003-byte-order-ids';
 import * as schedules from './migrations/0004-schedules-and-unique-tasks';
+import * as workersAndFailedList from './migrations/0005-workers-and-failed-list';
 
-const MIGRATIONS = [createTasks, partialIndexes, byteOrderIds, schedules];
+const MIGRATIONS = [createTasks, partialIndexes, byteOrderIds, schedules, workersAndFailedList];
 const MIGRATION_TABLE = 'tw_migrations';
 
 /** Umzug storage in our own table, writing inside the migration's transaction. */

@@ -17,6 +17,7 @@ import { Settler } from './settler';
 import { delay, Sleeper } from './sleeper';
 import type { WorkerStore } from './store/worker-store';
 import type { TaskCall, TaskRecord } from './types';
+import { WorkerPresence } from './worker-presence';
 
 export type WorkerState = 'new' | 'running' | 'stopping' | 'stopped';
 
@@ -54,6 +55,8 @@ export class Worker extends EventEmitter {
   private readonly health: DatabaseHealth;
   private readonly settler: Settler;
   private readonly leases: LeaseKeeper;
+  /** This worker's row in the registry, for the dashboard. */
+  private readonly presence: WorkerPresence;
   private readonly unsubscribers: Array<() => void> = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -70,6 +73,7 @@ export class Worker extends EventEmitter {
     this.health = new DatabaseHealth((error) => deps.store.classifyError(error));
     this.settler = new Settler(deps, this.id, this.health);
     this.leases = new LeaseKeeper(deps, this.owned, this.settler, this.health);
+    this.presence = new WorkerPresence(deps, this.id, () => this.owned.running.size);
   }
 
   get status(): WorkerState {
@@ -100,9 +104,10 @@ export class Worker extends EventEmitter {
     const { config, notifier, logger } = this.deps;
     await this.prepare();
     this.state = 'running';
+    await this.presence.register();
     const onEvent = (event: TaskEvent) => this.onTaskEvent(event);
     this.unsubscribers.push(await notifier.subscribe('created', onEvent), await notifier.subscribe('requeued', onEvent));
-    this.every(config.heartbeatMs, () => this.leases.heartbeat());
+    this.every(config.heartbeatMs, () => this.leases.heartbeat().then(() => this.presence.beat()));
     this.every(this.leases.sweepIntervalMs, () => this.sweep());
     void this.sweep();
     logger.info({ worker: this.id, concurrency: config.concurrency, queues: config.queues.length ? config.queues : 'all',
@@ -336,6 +341,7 @@ export class Worker extends EventEmitter {
     this.settler.abandonWrites();
     this.timers.forEach(clearInterval);
     await pool.close();
+    await this.presence.deregister();
     this.state = 'stopped';
     logger.info('worker stopped');
   }

@@ -3,8 +3,9 @@
 // (npm start) or as tw-worker beside it.
 import express, { type Express } from 'express';
 import * as path from 'node:path';
-import { taskErrorHandler, taskMiddleware, type TaskWorker } from '../lib/index';
+import { dashboard, taskErrorHandler, taskMiddleware, type TaskWorker } from '../lib/index';
 import { integer, text } from './input';
+import { DASHBOARD_PATH } from './settings';
 import { taskView } from './task-view';
 import { SampleTasks } from './tasks';
 
@@ -18,13 +19,17 @@ export const ROUTES = {
   'GET /tasks/:id': "a task's status, result or error",
   'GET /tasks/:id/wait?timeout=30': 'the same, once the task is final (or 202 after the timeout)',
   'GET /thumbnails/:file': 'a rendered thumbnail',
+  'GET /admin/tasks/': 'the task dashboard (open it in a browser)',
 };
+
 
 export function createExpressApp(tw: TaskWorker, dataDir: string): Express {
   const app = express();
   app.set('json spaces', 2); // readable with curl
   app.use(express.json({ limit: '200kb' }));
   app.use(taskMiddleware(tw, { maxWaitTimeout: 60 }));
+  // The dashboard; in a real app: app.use(DASHBOARD_PATH, requireAdmin, dashboard(tw)).
+  app.use(DASHBOARD_PATH, dashboard(tw));
 
   app.get('/', (_req, res) => {
     res.json({ app: 'task-worker sample (Express)', routes: ROUTES });

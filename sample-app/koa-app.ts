@@ -3,8 +3,9 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { koaTaskErrorHandler, koaTaskMiddleware, type TaskWorker } from '../lib/index';
+import { koaDashboard, koaTaskErrorHandler, koaTaskMiddleware, type TaskWorker } from '../lib/index';
 import { text } from './input';
+import { DASHBOARD_PATH } from './settings';
 import { taskView } from './task-view';
 import { SampleTasks } from './tasks';
 
@@ -14,6 +15,7 @@ export const KOA_ROUTES = {
   'POST /inventory-sync': 'a supplier call that fails, retries twice, then fails for good { "sku": "..." }',
   'GET /tasks/:id': "a task's status, result or error",
   'GET /tasks/:id/wait?timeout=30': 'the same, once the task is final (or 202 after the timeout)',
+  'GET /admin/tasks/': 'the task dashboard (open it in a browser)',
 };
 
 type Body = Record<string, unknown> | undefined;
@@ -60,6 +62,8 @@ export function createKoaApp(tw: TaskWorker): Koa {
   });
 
   app.use(koaTaskErrorHandler());
+  // The dashboard; in a real app, after your own login middleware.
+  app.use(koaDashboard(tw, { prefix: DASHBOARD_PATH }));
   app.use(bodyParser());
   app.use(koaTaskMiddleware(tw, { maxWaitTimeout: 60 }));
   app.use(router.routes());

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { TaskWorker } from '../lib/index';
 import { createExpressApp } from './express-app';
 import { createKoaApp } from './koa-app';
-import { sampleSettings } from './settings';
+import { DASHBOARD_PATH, sampleSettings } from './settings';
 
 function redact(url: string): string {
   return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
@@ -19,6 +19,8 @@ function banner(url: string, mode: string[], koa: boolean): string {
     '',
     `task-worker sample (${koa ? 'Koa' : 'Express'}) listening on ${url}`,
     ...mode.map((line) => `  ${line}`),
+    '',
+    `Dashboard: ${url}${DASHBOARD_PATH}/   (open it in a browser)`,
     '',
     'Try:',
     post('/reports', '{"text": "the quick brown fox jumps over the lazy dog the end"}'),

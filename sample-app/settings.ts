@@ -3,6 +3,9 @@
 // so a tw-worker started beside it in the same folder finds the same database with no flag.
 import * as path from 'node:path';
 
+/** Where the sample mounts the task dashboard. A real app puts its own login in front of it. */
+export const DASHBOARD_PATH = '/admin/tasks';
+
 export interface SampleSettings {
   port: number;
   host: string;

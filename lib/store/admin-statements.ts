@@ -1,6 +1,7 @@
-// The operator's statements on the task table (for TaskAdmin and tw-admin): list, retry, cancel,
-// purge and the counts of stats. Each state change is one UPDATE fenced on the status it expects,
-// so a worker claiming the same task at the same moment either wins outright or is left untouched.
+// The operator's statements on the task table (for TaskAdmin and tw-admin): list, retry (one or a
+// batch), cancel, purge and the counts of stats. Each state change is one UPDATE fenced on the
+// status it expects, so a worker claiming the same task at the same moment either wins outright or
+// is left untouched.
 import { Binds } from '../db/binds';
 import { toRecord, type RawTaskRow } from '../db/rows';
 import type { SqlRunner } from '../db/runner';
@@ -52,12 +53,17 @@ export class AdminStatements {
    * its retry count at 0. Its last error stays until the new attempt settles. True when changed.
    */
   async retry(id: string, now: number): Promise<boolean> {
+    return (await this.retryMany([id], now)) === 1;
+  }
+
+  /** retry() for each of `ids` that is still FAILED, in one statement; returns how many changed. */
+  async retryMany(ids: readonly string[], now: number): Promise<number> {
+    if (ids.length === 0) return 0;
     const binds = new Binds();
-    const changed = await this.runner.execute(
+    return this.runner.execute(
       `UPDATE tw_tasks SET status = 'PENDING', run_at = ${binds.add(now)}, retry_count = 0, started_at = NULL, ` +
         `finished_at = NULL, duration = NULL, locked_by = NULL, lease_expires_at = NULL, updated_at = ${binds.add(now)} ` +
-        `WHERE id = ${binds.add(id)} AND status = 'FAILED'`, binds.values);
-    return changed === 1;
+        `WHERE id IN (${binds.list(ids)}) AND status = 'FAILED'`, binds.values);
   }
 
   /** A task that has not started (PENDING, or FAILED with a retry scheduled) to FAILED for good. True when changed. */

@@ -1,8 +1,9 @@
 // The task table's statements for producers and workers: insert, read, claim, complete, fail,
-// leases, hand-back. With the operator's (admin-statements.ts), the locks' (lock-statements.ts) and
-// the schedules' (schedule-statements.ts) it is every SQL statement of the engine; the per-dialect ones (claim, bulk insert, bulk
-// completion) are delegated to the dialect. Each write after a claim is fenced on (locked_by,
-// retry_count, status PROGRESS): a worker that lost its lease changes nothing.
+// leases, hand-back. With the operator's (admin-statements.ts), the dashboard's, the worker
+// registry's, the locks' (lock-statements.ts) and the schedules' (schedule-statements.ts) it is
+// every SQL statement of the engine; the per-dialect ones (claim, bulk insert, bulk completion) are
+// delegated to the dialect. Each write after a claim is fenced on (locked_by, retry_count, status
+// PROGRESS): a worker that lost its lease changes nothing.
 import type { Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import { Binds } from '../db/binds';
@@ -12,8 +13,10 @@ import { toRecord, type RawTaskRow } from '../db/rows';
 import type { SqlRunner } from '../db/runner';
 import type { TaskRecord } from '../types';
 import { AdminStatements } from './admin-statements';
+import { DashboardStatements } from './dashboard-statements';
 import { LockStatements } from './lock-statements';
 import { ScheduleStatements } from './schedule-statements';
+import { WorkerRegistryStatements } from './worker-registry-statements';
 
 /** Rows per INSERT statement: far below every driver's bind-parameter limit. */
 export const INSERT_CHUNK = 1000;
@@ -50,6 +53,10 @@ export class TaskStore {
   readonly locks: LockStatements;
   /** The schedules' statements (tw_schedules). */
   readonly schedules: ScheduleStatements;
+  /** The worker registry: register, heartbeat, deregister, list. */
+  readonly workers: WorkerRegistryStatements;
+  /** The dashboard's reads: task pages, queue counts, throughput. */
+  readonly dashboard: DashboardStatements;
 
   constructor(readonly sequelize: Sequelize) {
     this.dialect = dialectFor(sequelize);
@@ -57,6 +64,8 @@ export class TaskStore {
     this.admin = new AdminStatements(this.runner);
     this.locks = new LockStatements(this.runner);
     this.schedules = new ScheduleStatements(this.runner, this.dialect);
+    this.workers = new WorkerRegistryStatements(this.runner);
+    this.dashboard = new DashboardStatements(this.runner);
   }
 
   /** How the worker should treat a failed statement: run it again at once, give up, or back off. */

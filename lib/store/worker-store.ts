@@ -2,7 +2,11 @@
 // the worker depends on this, so unit specs can run it over an in-memory store.
 import type { LockStatements } from './lock-statements';
 import type { TaskStore } from './task-store';
+import type { WorkerRegistryStatements } from './worker-registry-statements';
 
 export type WorkerStore = Pick<TaskStore,
   'claim' | 'complete' | 'fail' | 'renewLeases' | 'leasedBy' | 'findStale' | 'failStale' | 'giveBack' | 'warmUp' | 'classifyError'
-> & { readonly locks: Pick<LockStatements, 'tryLock' | 'unlock'> };
+> & {
+  readonly locks: Pick<LockStatements, 'tryLock' | 'unlock'>;
+  readonly workers: Pick<WorkerRegistryStatements, 'register' | 'beat' | 'deregister'>;
+};
