@@ -7,11 +7,13 @@ export type AdminRequest =
   | { command: 'list'; status?: TaskStatus; queue?: string; name?: string; limit: number }
   | { command: 'show'; id: string }
   | { command: 'retry'; id: string }
+  | { command: 'retry-failed'; status: 'FAILED' | 'FAILED_FINAL' | 'RETRYING'; queue?: string; name?: string; dryRun: boolean }
   | { command: 'cancel'; id: string; reason?: string }
   | { command: 'purge'; olderThanMs: number; olderThan: string; batchSize: number; dryRun: boolean }
   | { command: 'stats' }
   | { command: 'schedules' }
-  | { command: 'schedule-pause' | 'schedule-resume' | 'schedule-run-now'; key: string };
+  | { command: 'schedule-pause' | 'schedule-resume' | 'schedule-run-now'; key: string }
+  | { command: 'dashboard'; port: number; host: string; readOnly: boolean };
 
 export interface AdminCli {
   request: AdminRequest;
@@ -35,6 +37,14 @@ function wholeNumber(flag: string, min: number, max: number) {
   };
 }
 
+const FAILED_KINDS = ['FAILED', 'FAILED_FINAL', 'RETRYING'] as const;
+
+function failedKind(value: string): (typeof FAILED_KINDS)[number] {
+  const upper = value.toUpperCase();
+  if (!(FAILED_KINDS as readonly string[]).includes(upper)) throw new InvalidArgumentError(`--status takes one of ${FAILED_KINDS.join(', ')}`);
+  return upper as (typeof FAILED_KINDS)[number];
+}
+
 function status(value: string): TaskStatus {
   const upper = value.toUpperCase();
   if (!(upper in TaskStatus)) throw new InvalidArgumentError(`--status takes one of ${Object.keys(TaskStatus).join(', ')}`);
@@ -51,7 +61,7 @@ interface GlobalFlags {
 export function buildAdminProgram(version: string, onRequest: (request: AdminRequest) => void): Command {
   const program = new Command('tw-admin')
     .version(version)
-    .description("Inspect and repair task-worker's task table: list, show, retry, cancel, purge, stats, schedules.")
+    .description("Inspect and repair task-worker's task table: list, show, retry, cancel, purge, stats, schedules; or serve the web dashboard.")
     .addOption(new Option('--database-url <url>', 'sqlite:file, postgres://... or mysql://... (env DATABASE_URL)'))
     .addOption(new Option('--redis-url <url>', 'redis:// or rediss:// to wake workers after retry/cancel at once (env REDIS_URL)'))
     .addOption(new Option('--config <file>', 'config file, as for tw-worker (default: "tw-worker" in package.json, .tw-workerrc.json, ...)'))
@@ -65,11 +75,13 @@ Examples:
   tw-admin list --status FAILED --queue emails --limit 20
   tw-admin show 2JaCvw9eCXudqaknjzkGQR
   tw-admin retry 2JaCvw9eCXudqaknjzkGQR
+  tw-admin retry-failed --queue emails --dry-run
   tw-admin cancel 2JaCvw9eCXudqaknjzkGQR --reason "duplicate order"
   tw-admin purge --older-than 7d
   tw-admin stats --json
   tw-admin schedules
   tw-admin schedules pause nightly-report
+  tw-admin dashboard --port 8080
 
 Exit codes: 0 done, 1 refused (no such task, or a state the command does not apply to), 2 bad flags or config.`);
 
@@ -89,6 +101,16 @@ Exit codes: 0 done, 1 refused (no such task, or a state the command does not app
   program.command('retry <id>')
     .description('a FAILED task back to PENDING, claimable now, with its retry count reset')
     .action((id: string) => onRequest({ command: 'retry', id }));
+
+  program.command('retry-failed')
+    .description('every FAILED task (or those of a queue, a name) back to PENDING, claimable now, retry counts reset')
+    .addOption(new Option('--status <kind>', 'FAILED (any, default), FAILED_FINAL (failed for good) or RETRYING (retry scheduled)')
+      .argParser(failedKind).default('FAILED'))
+    .option('--queue <queue>', 'only this queue')
+    .option('--name <name>', 'only this task name')
+    .option('--dry-run', 'count what would be retried, change nothing')
+    .action((o: { status: (typeof FAILED_KINDS)[number]; queue?: string; name?: string; dryRun?: boolean }) =>
+      onRequest({ command: 'retry-failed', status: o.status, queue: o.queue, name: o.name, dryRun: o.dryRun === true }));
 
   program.command('cancel <id>')
     .description("a PENDING task (or one waiting for a retry) to FAILED with a CancelledError; running tasks are not touched")
@@ -119,6 +141,14 @@ Exit codes: 0 done, 1 refused (no such task, or a state the command does not app
   schedules.command('run-now <key>')
     .description("make one task of the schedule now, out of turn (its fire times do not change)")
     .action((key: string) => onRequest({ command: 'schedule-run-now', key }));
+
+  program.command('dashboard')
+    .description('serve the web dashboard until stopped (Ctrl-C); set TW_DASHBOARD_PASSWORD to require HTTP Basic authentication')
+    .addOption(new Option('--port <n>', 'port to listen on (default 8080; 0: any free port)').argParser(wholeNumber('--port', 0, 65_535)).default(8080))
+    .option('--host <address>', 'address to listen on (default 127.0.0.1: this machine only)', '127.0.0.1')
+    .option('--read-only', 'hide and refuse every action (retry, cancel, purge)')
+    .action((o: { port: number; host: string; readOnly?: boolean }) =>
+      onRequest({ command: 'dashboard', port: o.port, host: o.host, readOnly: o.readOnly === true }));
   return program;
 }
 

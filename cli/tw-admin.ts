@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // tw-admin: the operator's command beside tw-worker. Reads the same flags, environment and config
-// file, runs one TaskAdmin action and prints it as text or JSON. Logs go to stderr, so stdout
-// carries only the answer.
+// file, runs one TaskAdmin action and prints it as text or JSON, or serves the web dashboard until
+// stopped. Logs go to stderr, so stdout carries only the answer.
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import pino from 'pino';
-import { ConfigError, TaskAdmin, TaskWorker, TaskWorkerError } from '../lib/index';
+import { ConfigError, serveDashboard, TaskAdmin, TaskWorker, TaskWorkerError } from '../lib/index';
 import { parseAdminArgs, type AdminRequest } from './admin-args';
 import {
   changedText, listText, purgeText, scheduleChangedText, scheduleJson, schedulesText, showText, statsText, taskJson,
@@ -19,7 +19,9 @@ const { version } = require('../../package.json') as { version: string };
 /** Codes of refusals the operator can act on (exit 1), as opposed to bad config (exit 2). */
 const REFUSALS = new Set(['TW_NOT_FOUND', 'TW_WRONG_STATUS']);
 
-async function run(admin: TaskAdmin, request: AdminRequest, json: boolean): Promise<string> {
+type ActionRequest = Exclude<AdminRequest, { command: 'dashboard' }>;
+
+async function run(admin: TaskAdmin, request: ActionRequest, json: boolean): Promise<string> {
   const out = (value: unknown, text: () => string) => (json ? JSON.stringify(value, null, 2) : text());
   switch (request.command) {
     case 'list': {
@@ -33,6 +35,12 @@ async function run(admin: TaskAdmin, request: AdminRequest, json: boolean): Prom
     case 'retry': {
       const task = await admin.retry(request.id);
       return out(taskJson(task), () => changedText('retrying', task));
+    }
+    case 'retry-failed': {
+      const result = await admin.retryFailed({ status: request.status, queue: request.queue, name: request.name }, { dryRun: request.dryRun });
+      const scope = [request.queue && `queue ${request.queue}`, request.name && `name ${request.name}`].filter(Boolean).join(', ');
+      return out(result, () => `${result.dryRun ? 'would retry' : 'retried'} ${result.retried} ${request.status === 'FAILED' ? 'FAILED' : request.status} ` +
+        `task${result.retried === 1 ? '' : 's'}${scope ? ` (${scope})` : ''}${result.dryRun ? '' : ': now PENDING'}`);
     }
     case 'cancel': {
       const task = await admin.cancel(request.id, request.reason);
@@ -84,17 +92,35 @@ function assertSqliteFileExists(url: string): void {
   throw new ConfigError(`no SQLite database at ${path.resolve(file)}: check --database-url (or DATABASE_URL), or run \`tw-worker migrate\` first`);
 }
 
+/** Serves the dashboard until SIGINT or SIGTERM. */
+async function dashboard(tw: TaskWorker, request: Extract<AdminRequest, { command: 'dashboard' }>): Promise<number> {
+  const password = process.env.TW_DASHBOARD_PASSWORD || undefined;
+  const served = await serveDashboard(tw, { port: request.port, host: request.host, readOnly: request.readOnly, password });
+  process.stdout.write(`task-worker dashboard on ${served.url}${request.readOnly ? ' (read-only)' : ''}${password ? ' (password required)' : ''}\n`);
+  if (!password && !['127.0.0.1', 'localhost', '::1'].includes(request.host)) {
+    process.stderr.write('tw-admin: warning: the dashboard listens beyond this machine without a password: set TW_DASHBOARD_PASSWORD, ' +
+      'or keep --host 127.0.0.1 and reach it through an SSH tunnel or an authenticating proxy\n');
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await served.close();
+  return 0;
+}
+
 async function main(): Promise<number> {
   const cli = parseAdminArgs(process.argv.slice(2), version);
   const file = await loadConfigFile(cli.configFile);
   const options = mergeOptions(file.options, cli.options);
-  // Only retry, cancel and run-now publish wake-ups; the other commands never open Redis.
-  if (!['retry', 'cancel', 'schedule-run-now'].includes(cli.request.command)) options.redisUrl = null;
+  // Only the commands that change tasks publish wake-ups (and the dashboard hears them); the others never open Redis.
+  if (!['retry', 'retry-failed', 'cancel', 'schedule-run-now', 'dashboard'].includes(cli.request.command)) options.redisUrl = null;
   // Logs on stderr: stdout carries only the answer.
   const logger = pino({ level: options.logLevel ?? process.env.TW_LOG_LEVEL ?? 'warn' }, pino.destination(2));
   const tw = new TaskWorker({ ...options, logger });
   assertSqliteFileExists(tw.config.databaseUrl);
   try {
+    if (cli.request.command === 'dashboard') return await dashboard(tw, cli.request);
     process.stdout.write(`${await run(tw.admin, cli.request, cli.json)}\n`);
     return 0;
   } finally {

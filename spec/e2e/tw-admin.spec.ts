@@ -2,12 +2,13 @@
 // exit codes, the config file, and on PostgreSQL + Redis a retry that wakes a worker in another
 // process at once (that worker polls only once a minute).
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TaskRegistry, TaskWorker, type DatabaseTask } from '../../lib/index';
 import { freshDatabase, REDIS_URL, requireService, uniquePrefix } from '../support/services';
-import { twAdmin } from '../support/tw-admin-process';
+import { TW_ADMIN, twAdmin } from '../support/tw-admin-process';
 import { waitFor } from '../support/wait';
 
 function registryForTests(state: { supplierUp: boolean }): TaskRegistry {
@@ -91,6 +92,50 @@ describe('tw-admin CLI (SQLite)', function () {
     expect(stats.queues.sync).to.include({ FAILED: 1 });
     expect(stats.total).to.include({ PENDING: 1, COMPLETED: 1, FAILED: 1, retrying: 0 });
     expect(text.stdout).to.match(/^QUEUE\s+PENDING\s+PROGRESS\s+COMPLETED\s+FAILED\s+RETRYING\s+OLDEST WAITING$/m).and.to.match(/^\(all\)\s+1\s+0\s+1\s+1\s+0\s/m);
+  });
+
+  it('retry-failed --dry-run counts the FAILED tasks of a queue; retry-failed makes them PENDING and they run again', async function () {
+    const bulk = await Promise.all([1, 2].map(() => tw.createTask('cli.supplier', { maxRetries: 0, queue: 'bulk' })));
+    const firstRuns = await Promise.all(bulk.map((t) => settled(tw, t.id, 'FAILED')));
+    const dry = await twAdmin(['retry-failed', '--queue', 'bulk', '--dry-run', '--database-url', url]);
+    expect(dry.code, dry.stderr).to.equal(0);
+    expect(dry.stdout.trim()).to.equal('would retry 2 FAILED tasks (queue bulk)');
+    const run = await twAdmin(['retry-failed', '--queue', 'bulk', '--json', '--database-url', url]);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(JSON.parse(run.stdout)).to.deep.equal({ retried: 2, dryRun: false });
+    // The supplier is still down: each runs once more and fails again, later than the first time.
+    for (const [i, task] of bulk.entries()) {
+      const again = await waitFor(`task ${task.id} run again`, async () => {
+        const t = await tw.getTask(task.id);
+        return t?.status === 'FAILED' && t.finishedAt! > firstRuns[i].finishedAt! ? t : null;
+      }, 15_000);
+      expect(again.retryCount).to.equal(0);
+    }
+    expect((await tw.getTask(failed.id))?.status, 'other queues are untouched').to.equal('FAILED');
+  });
+
+  it('dashboard serves the page and its data until SIGTERM; with TW_DASHBOARD_PASSWORD it asks for it', async function () {
+    const env: NodeJS.ProcessEnv = { ...process.env, TW_DASHBOARD_PASSWORD: 's3cret' };
+    delete env.DATABASE_URL;
+    delete env.REDIS_URL;
+    const child = spawn(process.execPath, [TW_ADMIN, 'dashboard', '--port', '0', '--read-only', '--database-url', url], { env });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      const served = await waitFor('the dashboard URL', () => /dashboard on (http:\/\/127\.0\.0\.1:\d+\/) \(read-only\) \(password required\)/.exec(stdout)?.[1], 15_000);
+      expect((await fetch(served)).status).to.equal(401);
+      const auth = { authorization: `Basic ${Buffer.from('ops:s3cret').toString('base64')}` };
+      const page = await fetch(served, { headers: auth });
+      expect(page.status).to.equal(200);
+      expect(await page.text()).to.include('assets/main.js');
+      const list = await (await fetch(`${served}api/tasks?status=COMPLETED&queue=reports`, { headers: auth })).json() as { tasks: Array<{ id: string }> };
+      expect(list.tasks.map((t) => t.id)).to.deep.equal([completed.id]);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited, stdout).to.equal(0);
   });
 
   it('retry brings a FAILED task back and the worker completes it; retrying it again exits 1', async function () {
