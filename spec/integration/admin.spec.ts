@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { TaskAdmin, TaskRegistry, TaskStateError, TaskWorker, TaskWorkerError, type DatabaseTask } from '../../lib/index';
 import { ALL_DIALECTS, freshDatabase, requireService } from '../support/services';
 import { waitFor } from '../support/wait';
+import { idClockInStep } from '../fixtures/dashboard-suite';
 
 const HOUR = 3_600_000;
 
@@ -165,6 +166,29 @@ for (const dialect of ALL_DIALECTS) {
       const left = (await admin.list({ limit: 100 })).map((t) => t.id).sort();
       expect(left).to.deep.equal([done[4].id, retrying.id, pending.id].sort());
       expect((await admin.purge(HOUR)).completed).to.equal(0);
+    });
+
+    it('retryFailed: every FAILED task matching the name, status and creation time, in batches; dryRun counts; others untouched', async function () {
+      supplierUp = false;
+      await idClockInStep();
+      const early = await Promise.all([1, 2, 3].map(() => tw.createTask('adm.supplier', { maxRetries: 0, queue: 'sync' })));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const middle = new Date();
+      const late = await tw.createTask('adm.supplier', { maxRetries: 3, queue: 'sync' });
+      const ok = await tw.createTask('adm.ok', { args: [1], queue: 'sync' });
+      await Promise.all([...early, late].map((t) => settled(t.id, 'FAILED')));
+      await settled(ok.id, 'COMPLETED');
+      expect(await admin.retryFailed({ queue: 'sync', createdTo: middle }, { dryRun: true })).to.deep.equal({ retried: 3, dryRun: true });
+      expect(await admin.retryFailed({ queue: 'sync', status: 'RETRYING' }, { dryRun: true })).to.deep.equal({ retried: 1, dryRun: true });
+      expect((await tw.getTask(early[0].id))!.status, 'a dry run changes nothing').to.equal('FAILED');
+      supplierUp = true;
+      const result = await admin.retryFailed({ name: 'adm.supplier', queue: 'sync', createdTo: middle }, { batchSize: 2 });
+      expect(result).to.deep.equal({ retried: 3, dryRun: false });
+      for (const t of early) expect((await settled(t.id, 'COMPLETED')).resultValue).to.equal('synced');
+      const stillWaiting = (await tw.getTask(late.id))!;
+      expect([stillWaiting.status, stillWaiting.isFinal], 'created after the range: its retry is still an hour away').to.deep.equal(['FAILED', false]);
+      expect(await admin.retryFailed({ status: 'COMPLETED' as 'FAILED' }).catch((e: Error) => e.message)).to.match(/status must be FAILED, FAILED_FINAL or RETRYING/);
+      expect(await admin.retryFailed({ createdFrom: new Date('nope') }).catch((e: Error) => e.message)).to.match(/createdFrom must be a valid Date/);
     });
 
     it('list filters by status, queue and name, newest first', async function () {

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { dashboard, type DashboardOptions, type ExpressRequestLike, type TaskWorker } from '../../lib/index';
 import type { OverviewJson, TaskDetailJson, TaskPageJson, WorkersJson } from '../../lib/dashboard/client/api-types';
-import { csrfFrom, openDashboardSuite, taskIn, type DashboardSuite } from '../fixtures/dashboard-suite';
+import { csrfFrom, idClockInStep, openDashboardSuite, taskIn, type DashboardSuite } from '../fixtures/dashboard-suite';
 import { ALL_DIALECTS } from '../support/services';
 import { waitFor } from '../support/wait';
 
@@ -95,6 +95,7 @@ for (const dialect of ALL_DIALECTS) {
 
     it('tasks: newest first, filtered by status, queue, name and creation time, paged by id without gaps or repeats', async function () {
       const app = buildApp(tw);
+      await idClockInStep();
       const older = await tw.createTasks(Array.from({ length: 10 }, (_, i) => ({ name: i % 2 ? 'dash.fail' : 'dash.echo', queue: 'pages' })));
       await new Promise((resolve) => setTimeout(resolve, 5));
       const middle = Date.now();

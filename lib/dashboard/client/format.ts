@@ -47,6 +47,11 @@ export function count(n: number | null | undefined): string {
   return n === null || n === undefined ? '–' : n.toLocaleString('en-US');
 }
 
+/** '1 task', '2 tasks'. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${count(n)} ${n === 1 ? one : many}`;
+}
+
 export const STATES: Record<TaskState, { icon: string; label: string }> = {
   PENDING: { icon: '\u25F7', label: 'pending' },
   PROGRESS: { icon: '\u25B6', label: 'running' },

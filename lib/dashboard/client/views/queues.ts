@@ -6,7 +6,7 @@ import { ApiError, getJson, postJson } from '../api.js';
 import type { ActionResultJson, OverviewJson, QueueJson } from '../api-types.js';
 import { minuteChart } from '../chart.js';
 import { fill, h, on } from '../dom.js';
-import { ago, count, span } from '../format.js';
+import { ago, count, plural, span } from '../format.js';
 import { href } from '../router.js';
 import { cell, confirmDialog, empty, table, toast } from '../widgets.js';
 import { Loader, type ViewFactory } from './view.js';
@@ -42,7 +42,7 @@ export const queuesView: ViewFactory = (main, _route, { config }) => {
   fill(main, h('h1', null, 'Queues'), summary, tableBox, tools);
 
   const retryFailed = (queue: QueueJson) => confirmed('api/retry-failed', { queue: queue.name, status: 'FAILED' },
-    `Retry the failed tasks of ${queue.name}?`, (n) => `${count(n)} failed tasks of queue ${queue.name} (failed for good, or waiting for a ` +
+    `Retry the failed tasks of ${queue.name}?`, (n) => `${plural(n, 'failed task')} of queue ${queue.name} (failed for good, or waiting for a ` +
       'retry) become PENDING with their retries reset, and run again.', 'Retry them').then((changed) => changed && loader.run());
 
   const row = (q: QueueJson, firstMinute: number, all = false) => {
@@ -67,7 +67,7 @@ export const queuesView: ViewFactory = (main, _route, { config }) => {
     h('option', { value: '1d' }, '1 day'), h('option', { value: '7d', selected: true }, '7 days'), h('option', { value: '30d' }, '30 days'),
     h('option', { value: '90d' }, '90 days'));
   const purge = () => confirmed('api/purge', { olderThan: purgeAge.value }, 'Delete old finished tasks?',
-    (n) => `${count(n)} tasks that finished (COMPLETED, or FAILED for good) more than ${purgeAge.selectedOptions[0]?.textContent ?? purgeAge.value} ` +
+    (n) => `${plural(n, 'task')} that finished (COMPLETED, or FAILED for good) more than ${purgeAge.selectedOptions[0]?.textContent ?? purgeAge.value} ` +
       'ago are deleted for good. Pending, running and retrying tasks stay.', 'Delete them').then((changed) => changed && loader.run());
   if (!config.readOnly) {
     fill(tools, h('div', { class: 'panel row' },

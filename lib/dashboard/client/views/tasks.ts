@@ -4,7 +4,7 @@
 import { ApiError, getJson, postJson, type Params } from '../api.js';
 import type { ActionResultJson, OverviewJson, StatusFilterValue, TaskPageJson, TaskSummaryJson } from '../api-types.js';
 import { fill, h, on } from '../dom.js';
-import { ago, count, duration, isoUtc, time } from '../format.js';
+import { ago, count, duration, isoUtc, plural, time } from '../format.js';
 import { href } from '../router.js';
 import { badge, cell, confirmDialog, empty, table, toast } from '../widgets.js';
 import { Loader, type ViewFactory } from './view.js';
@@ -73,7 +73,7 @@ export const tasksView: ViewFactory = (main, route, { config }) => {
         const n = dry.retried ?? 0;
         if (n === 0) return toast(dry.message);
         const ok = await confirmDialog({ title: 'Retry every matching task?', danger: true, confirm: 'Retry them',
-          message: `${count(n)} failed tasks match this filter (every page, not only this one). They become PENDING with their retries reset, and run again.` });
+          message: `${plural(n, 'failed task')} ${n === 1 ? 'matches' : 'match'} this filter (every page, not only this one). They become PENDING with their retries reset, and run again.` });
         if (!ok) return;
         toast((await postJson<ActionResultJson>('api/retry-failed', apiFilter)).message);
         loader.invalidate();
