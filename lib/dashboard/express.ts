@@ -3,6 +3,7 @@
 // authentication before it, and pass `authorize` to check the user's role.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createDashboardHandler, type DashboardTarget } from './handler';
+import { lastSegment } from './http';
 import type { DashboardOptions } from './options';
 
 /** The parts of Express's Request the dashboard reads. */
@@ -16,15 +17,6 @@ export type ExpressDashboard = ((req: ExpressRequestLike, res: ServerResponse, n
   /** Ends the open live-update streams, so that the HTTP server can close. */
   close(): void;
 };
-
-function lastSegment(pathname: string): string {
-  const segments = pathname.split('/').filter((s) => s !== '');
-  try {
-    return decodeURIComponent(segments[segments.length - 1] ?? '');
-  } catch {
-    return segments[segments.length - 1] ?? '';
-  }
-}
 
 /** An Express request handler (a router) serving the dashboard below the path it is mounted at. */
 export function dashboard(tw: DashboardTarget, options?: DashboardOptions<ExpressRequestLike>): ExpressDashboard {
@@ -41,5 +33,3 @@ export function dashboard(tw: DashboardTarget, options?: DashboardOptions<Expres
   }, { close: () => handler.close() });
   return route;
 }
-
-export { lastSegment };

@@ -22,6 +22,17 @@ export interface DashboardRequest {
   subject: unknown;
 }
 
+/** The last segment of a URL path, decoded ('tasks' for '/admin/tasks'). */
+export function lastSegment(pathname: string): string {
+  const segments = pathname.split('/').filter((s) => s !== '');
+  const last = segments[segments.length - 1] ?? '';
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
 /** An answer the dashboard chose (a refusal, a bad filter): its code and message are shown to the user. */
 export class DashboardHttpError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {

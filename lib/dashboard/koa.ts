@@ -2,10 +2,10 @@
 // prefix and passes every other request on (or mount it with koa-mount and no prefix). Put your
 // own authentication before it, and pass `authorize` to check the user's role (it receives ctx).
 import type { Context, Middleware } from 'koa';
-import { lastSegment } from './express';
-import { createDashboardHandler, type DashboardTarget } from './handler';
-import type { DashboardOptions } from './options';
 import { ConfigError } from '../errors';
+import { createDashboardHandler, type DashboardTarget } from './handler';
+import { lastSegment } from './http';
+import type { DashboardOptions } from './options';
 
 export interface KoaDashboardOptions extends DashboardOptions<Context> {
   /** The path it is served at, e.g. '/admin/tasks'. Default: every path this middleware sees (for koa-mount). */

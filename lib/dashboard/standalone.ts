@@ -3,8 +3,8 @@
 // HTTP Basic authentication.
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { lastSegment } from './express';
 import { createDashboardHandler, type DashboardTarget } from './handler';
+import { lastSegment } from './http';
 import type { DashboardOptions } from './options';
 
 export interface StandaloneDashboardOptions extends DashboardOptions<IncomingMessage> {

@@ -45,7 +45,11 @@ function presentableRegistry(gate: { isOpen: boolean; waiters: Array<() => void>
   registry.register('app.emails.send', (to: string) => ({ delivered: true, to }));
   registry.register('app.reports.build', (month: string) => ({ month, rows: 1284 }));
   registry.register('app.sync.inventory', (sku: string) => {
-    throw new Error(`supplier API answered 503 Service Unavailable while syncing ${sku}`);
+    const error = new Error(`supplier API answered 503 Service Unavailable while syncing ${sku}`);
+    // The stack an app's own code would leave (the screenshot must not show this machine's paths).
+    error.stack = `Error: ${error.message}\n    at SupplierClient.request (dist/app/supplier.js:41:11)\n` +
+      '    at async InventorySync.run (dist/app/tasks.js:77:5)\n    at async executeTask (node_modules/task-worker/dist/lib/executor.js:35:58)';
+    throw error;
   });
   registry.register('app.orders.confirm', () => (gate.isOpen ? 'confirmed' : new Promise<string>((resolve) => gate.waiters.push(() => resolve('confirmed')))));
   return registry;

@@ -48,6 +48,15 @@ describe('sample app: npm start (Express, SQLite, no Redis, in-process worker)',
     expect(app.output()).to.include(`curl -s -X POST ${url}/reports`).and.to.include('database: sqlite:').and.to.include('worker:   in this process');
   });
 
+  it('mounts the dashboard and prints its URL; the dashboard lists the app\'s tasks', async function () {
+    expect(app.output()).to.include(`Dashboard: ${url}/admin/tasks/`);
+    const page = await request(url).get('/admin/tasks/').expect(200);
+    expect(page.text).to.include('assets/main.js');
+    const created = await post(url, '/reports', { text: 'dashboard check' });
+    const listed = await request(url).get('/admin/tasks/api/tasks').query({ name: 'sample.tasks.wordReport' }).expect(200);
+    expect((listed.body as { tasks: Array<{ id: string }> }).tasks.map((t) => t.id)).to.include(created.id);
+  });
+
   it('a report task completes with its result', async function () {
     const created = await post(url, '/reports', { text: 'the cat and the hat and the bat' });
     expect(created).to.include({ status: 'PENDING', final: false });

@@ -45,7 +45,7 @@ for (const dialect of ALL_DIALECTS) {
       expect(list.tasks.map((t) => t.id)).to.include(task.id);
     });
 
-    it('retries a failed task with the CSRF token, with or without a body parser before it; read-only refuses', async function () {
+    it('an action needs the CSRF token; its body is read with or without a body parser before it; read-only refuses', async function () {
       for (const withParser of [true, false]) {
         const app = buildApp(tw, withParser);
         const page = await request(app).get('/ops/tasks/').expect(200);
