@@ -12,13 +12,12 @@ require(require('path').join(__dirname, '..', 'node_modules', 'reflect-metadata'
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { withPg, pgUrl, assertLocal } = require('./harness/env');
+const { freshDatabase } = require('./adapters/_task-worker');
 const { describeMachine } = require('./harness/machine');
 const { median } = require('./harness/stats');
 const { seedTasks } = require('./dashboard-seed');
 
 const DIST = path.join(__dirname, '..', 'dist', 'lib', 'index.js');
-const MARIADB_BASE = process.env.BENCH_MARIADB_URL || 'mysql://root@127.0.0.1:3306';
 
 function flag(name, fallback) {
   const at = process.argv.indexOf(name);
@@ -28,31 +27,6 @@ const DIALECTS = flag('--dialects', 'postgres').split(',');
 const SIZES = flag('--sizes', '10000,1000000').split(',').map(Number);
 const REPEAT = Number(flag('--repeat', '5'));
 const OUT = flag('--out', path.join(__dirname, 'dashboard-results.json'));
-
-async function freshDatabase(dialect) {
-  const db = 'bench_dashboard';
-  if (dialect === 'postgres') {
-    await withPg('postgres', async (c) => {
-      await c.query(`drop database if exists ${db} with (force)`);
-      await c.query(`create database ${db}`);
-    });
-    return pgUrl(db);
-  }
-  if (dialect === 'mariadb') {
-    const { Sequelize } = require(path.join(__dirname, '..', 'node_modules', 'sequelize'));
-    const admin = new Sequelize(assertLocal(`${MARIADB_BASE}/mysql`), { logging: false, dialect: 'mysql' });
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${db}`);
-      await admin.query(`CREATE DATABASE ${db}`);
-    } finally {
-      await admin.close();
-    }
-    return `${MARIADB_BASE}/${db}`;
-  }
-  const file = path.join(os.tmpdir(), `${db}.sqlite`);
-  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
-  return `sqlite:${file}`;
-}
 
 async function analyze(tw, dialect) {
   const sql = { postgres: 'VACUUM ANALYZE tw_tasks', mariadb: 'ANALYZE TABLE tw_tasks', sqlite: 'ANALYZE' }[dialect];
@@ -73,7 +47,7 @@ async function time(run) {
 
 async function measure(dialect, n) {
   const { TaskWorker, serveDashboard } = require(DIST);
-  const tw = new TaskWorker({ databaseUrl: await freshDatabase(dialect), redisUrl: null, logLevel: 'warn' });
+  const tw = new TaskWorker({ databaseUrl: await freshDatabase(dialect, 'bench_dashboard'), redisUrl: null, logLevel: 'warn' });
   await tw.migrate();
   const now = Date.now();
   const seedStarted = Date.now();

@@ -10,6 +10,7 @@ const { pgUrl, ensureDatabase, assertLocal, REDIS_URL, withPg } = require('../ha
 const DIST = path.join(__dirname, '..', '..', 'dist', 'lib', 'index.js');
 const MARIADB_BASE = process.env.BENCH_MARIADB_URL || 'mysql://root@127.0.0.1:3306';
 
+/** Drops and recreates database `db` (PostgreSQL, MariaDB) or its file (SQLite); returns its URL. */
 async function freshDatabase(dialect, db) {
   if (dialect === 'postgres') {
     await ensureDatabase('postgres');
@@ -73,4 +74,4 @@ function makeTaskWorkerAdapter({ id, name, dialect, worker, redis = true }) {
   };
 }
 
-module.exports = { makeTaskWorkerAdapter };
+module.exports = { makeTaskWorkerAdapter, freshDatabase };

@@ -108,7 +108,9 @@ export const taskView: ViewFactory = (main, route) => {
   };
 
   const loader = new Loader(() => getJson<TaskDetailJson>(`api/tasks/${encodeURIComponent(id)}`), draw,
-    (error) => fill(body, empty(error instanceof ApiError ? error.message : 'The task could not be loaded.')));
+    (error) => fill(body, empty(error instanceof ApiError ? error.message : 'The task could not be loaded.')),
+    (task) => [task, Math.floor(Date.now() / 30_000)]); // unchanged: left alone (a selection stays), but its ages kept fresh
+
   loader.run();
   return {
     title: 'Task',

@@ -26,7 +26,9 @@ export class Loader<T> {
   private dead = false;
   private last = '';
 
-  constructor(private readonly load: () => Promise<T>, private readonly draw: (data: T) => void, private readonly failed: (error: unknown) => void) {}
+  /** `key` says what of the data the page shows (default: all of it); equal keys are not redrawn. */
+  constructor(private readonly load: () => Promise<T>, private readonly draw: (data: T) => void, private readonly failed: (error: unknown) => void,
+    private readonly key: (data: T) => unknown = (data) => data) {}
 
   run(): void {
     if (this.dead) return;
@@ -38,7 +40,7 @@ export class Loader<T> {
     this.load().then((data) => {
       // Redraw only when the data changed: a tick that finds nothing new leaves the page alone
       // (the text someone is selecting stays selected).
-      const text = JSON.stringify(data);
+      const text = JSON.stringify(this.key(data));
       if (!this.dead && text !== this.last) {
         this.last = text;
         this.draw(data);
