@@ -1,12 +1,14 @@
 // Test data for the dashboard benchmark: n task rows spread over the last 7 days, newest PENDING,
 // a few running, 3% FAILED for good, 0.2% waiting for a retry, the rest COMPLETED; five queues (one
 // rare: 0.1%) and seven task names (one rare: 0.05%). Written straight into the table, 1,000 rows
-// per statement, with ids made from each row's creation time as the client makes them, and run_at
+// per statement, with ids made from each row's creation time (as the client's are), and run_at
 // empty once a task cannot run again (COMPLETED, FAILED for good), as the engine leaves it.
 'use strict';
 const path = require('path');
 
-const { newTaskId } = require(path.join(__dirname, '..', 'dist', 'lib', 'ids.js'));
+const { idAt } = require(path.join(__dirname, '..', 'dist', 'lib', 'ids.js'));
+
+const ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 
 const COLUMNS = ['id', 'name', 'args', 'kwargs', 'timeout', 'status', 'result', 'error', 'retry_count', 'max_retries', 'queue', 'priority',
   'run_at', 'created_at', 'updated_at', 'started_at', 'finished_at', 'duration', 'locked_by', 'lease_expires_at'];
@@ -34,10 +36,21 @@ function pick(r) {
   return ['billing', 'app.billing.invoice'];
 }
 
+/**
+ * An id of millisecond `ms` whose last 6 characters are random: within that millisecond, as the
+ * client's ids are (newTaskId would count up from the newest id this process made instead, and
+ * the seed goes back in time).
+ */
+function idOf(ms, rnd) {
+  let tail = '';
+  for (let k = 0; k < 6; k++) tail += ALPHABET[Math.floor(rnd() * ALPHABET.length)];
+  return idAt(ms).slice(0, 16) + tail;
+}
+
 function row(i, n, now, rnd) {
   const createdAt = now - SPAN_MS + Math.floor((i * SPAN_MS) / n);
   const [queue, name] = pick(rnd());
-  const base = { id: newTaskId(createdAt), name, args: JSON.stringify([i, `order-${i}`]), kwargs: '{}', timeout: 300, status: 'COMPLETED',
+  const base = { id: idOf(createdAt, rnd), name, args: JSON.stringify([i, `order-${i}`]), kwargs: '{}', timeout: 300, status: 'COMPLETED',
     result: null, error: null, retry_count: 0, max_retries: 2, queue, priority: 0, run_at: createdAt, created_at: createdAt,
     updated_at: createdAt, started_at: null, finished_at: null, duration: null, locked_by: null, lease_expires_at: null };
   const recent = createdAt > now - RECENT_MS;

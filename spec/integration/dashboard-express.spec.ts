@@ -240,6 +240,10 @@ for (const dialect of ALL_DIALECTS) {
       const ok = { cookie, 'x-tw-csrf': token };
       const failing = await Promise.all([1, 2, 3].map((i) => tw.createTask('dash.fail', { args: [i], queue: 'bulk', maxRetries: 0 })));
       const first = await Promise.all(failing.map((t) => taskIn(tw, t.id, 'FAILED')));
+      const listed = (await request(app).get(`${MOUNT}/api/tasks`).query({ status: 'FAILED', queue: 'bulk', limit: 2 }).expect(200)).body as TaskPageJson;
+      expect(listed.tasks.map((t) => t.id), 'FAILED (any): both kinds, newest first, paged').to.deep.equal([failing[2].id, failing[1].id]);
+      const rest = (await request(app).get(`${MOUNT}/api/tasks`).query({ status: 'FAILED', queue: 'bulk', before: listed.older! }).expect(200)).body as TaskPageJson;
+      expect(rest.tasks.map((t) => t.id)).to.deep.equal([failing[0].id]);
       const dry = await request(app).post(`${MOUNT}/api/retry-failed`).set(ok).send({ queue: 'bulk', dryRun: true }).expect(200);
       expect(dry.body).to.deep.equal({ message: '3 failed tasks would be retried.', retried: 3, dryRun: true });
       const done = await request(app).post(`${MOUNT}/api/retry-failed`).set(ok).send({ queue: 'bulk', status: 'FAILED_FINAL' }).expect(200);
