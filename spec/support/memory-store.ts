@@ -7,11 +7,12 @@ import type { Completion, ClaimParams, ErrorKind } from '../../lib/db/dialect';
 import { dialectFor } from '../../lib/db/index';
 import { newTaskId } from '../../lib/ids';
 import type { Failure, StaleTask } from '../../lib/store/task-store';
+import type { WorkerInfo } from '../../lib/store/worker-registry-statements';
 import type { WorkerStore } from '../../lib/store/worker-store';
 import type { TaskRecord } from '../../lib/types';
 import { turns } from './wait';
 
-export type StoreMethod = Exclude<keyof WorkerStore, 'locks' | 'classifyError'>;
+export type StoreMethod = Exclude<keyof WorkerStore, 'locks' | 'workers' | 'classifyError'>;
 
 /** An error as the pg driver reports it (SQLSTATE in `code`), of the given kind. */
 export function storeError(kind: ErrorKind, message = `injected ${kind} error`): Error {
@@ -47,6 +48,35 @@ export class MemoryStore implements WorkerStore {
       if (this.lockRows.get(name)?.owner === owner) this.lockRows.delete(name);
     },
   };
+
+  /** The worker registry's rows (tw_workers), by worker id. */
+  readonly workerRows = new Map<string, WorkerInfo & { running: number; lastSeenAt: number; expiresAt: number }>();
+  /** While set, every registry statement throws it (the table not migrated yet, the database down). */
+  registryError: Error | undefined;
+
+  /** The registry, with the semantics of lib/store/worker-registry-statements.ts. */
+  readonly workers = {
+    register: async (worker: WorkerInfo, now: number, forgetBefore: number): Promise<void> => {
+      this.registryCheck();
+      for (const [id, row] of this.workerRows) if (id === worker.id || row.expiresAt < forgetBefore) this.workerRows.delete(id);
+      this.workerRows.set(worker.id, { ...worker, queues: [...worker.queues], running: 0, lastSeenAt: now, expiresAt: now + worker.leaseMs });
+    },
+    beat: async (id: string, running: number, now: number, leaseMs: number): Promise<boolean> => {
+      this.registryCheck();
+      const row = this.workerRows.get(id);
+      if (!row) return false;
+      Object.assign(row, { running, lastSeenAt: now, expiresAt: now + leaseMs });
+      return true;
+    },
+    deregister: async (id: string): Promise<void> => {
+      this.registryCheck();
+      this.workerRows.delete(id);
+    },
+  };
+
+  private registryCheck(): void {
+    if (this.registryError) throw this.registryError;
+  }
 
   // --- test conveniences -------------------------------------------------------------------------
 
