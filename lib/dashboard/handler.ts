@@ -11,6 +11,7 @@ import { DashboardHttpError, jsonBody, redirect, sendError, sendJson, sendText, 
 import { LiveHub } from './live';
 import { resolveDashboardOptions, type DashboardOptions } from './options';
 import { pageHtml } from './page';
+import { ScheduleApi, type ScheduleAction } from './schedules-api';
 import { csrfProblem, csrfToken, setSecurityHeaders } from './security';
 
 /** What the dashboard needs from a TaskWorker (which has all of it). */
@@ -26,10 +27,13 @@ export interface DashboardHandler {
 }
 
 /** Task-worker errors a person can act on, with their status; anything else is the dashboard's own failure. */
-const CLIENT_ERRORS: Record<string, number> = { TW_INVALID_INPUT: 400, TW_NOT_FOUND: 404, TW_WRONG_STATUS: 409 };
+const CLIENT_ERRORS: Record<string, number> = {
+  TW_INVALID_INPUT: 400, TW_INVALID_SCHEDULE: 400, TW_NOT_FOUND: 404, TW_WRONG_STATUS: 409, TW_SCHEDULE_CONFLICT: 409,
+};
 
 const TASK_ACTION = /^\/api\/tasks\/([^/]+)\/(retry|cancel)$/;
 const TASK_PATH = /^\/api\/tasks\/([^/]+)$/;
+const SCHEDULE_ACTION = /^\/api\/schedules\/([^/]+)\/(pause|resume|run-now)$/;
 
 function isTarget(value: unknown): value is DashboardTarget {
   const t = value as Partial<DashboardTarget> | null;
@@ -42,6 +46,7 @@ export function createDashboardHandler<Req>(target: DashboardTarget, where: stri
   const options = resolveDashboardOptions(where, input);
   const assets = dashboardAssets();
   const api = new DashboardApi(target, options.pageSize);
+  const schedules = new ScheduleApi(target);
   const live = new LiveHub(target.notifier, options.refreshMs);
   const report = options.onError ?? ((error: unknown) => target.logger.error({ err: error }, 'task-worker dashboard: request failed'));
 
@@ -80,6 +85,7 @@ export function createDashboardHandler<Req>(target: DashboardTarget, where: stri
       if (path === '/api/overview') return sendJson(res, 200, await api.overview());
       if (path === '/api/tasks') return sendJson(res, 200, await api.tasks(request.query));
       if (path === '/api/workers') return sendJson(res, 200, await api.workers());
+      if (path === '/api/schedules') return sendJson(res, 200, await schedules.list());
       const task = TASK_PATH.exec(path);
       if (task) return sendJson(res, 200, await api.task(decodeURIComponent(task[1]), await options.readOnly(subject)));
     }
@@ -96,6 +102,8 @@ export function createDashboardHandler<Req>(target: DashboardTarget, where: stri
         const id = decodeURIComponent(action[1]);
         return sendJson(res, 200, action[2] === 'retry' ? await api.retry(id) : await api.cancel(id, body));
       }
+      const scheduleAction = SCHEDULE_ACTION.exec(path);
+      if (scheduleAction) return sendJson(res, 200, await schedules.act(scheduleAction[1], scheduleAction[2] as ScheduleAction));
       if (path === '/api/retry-failed') return sendJson(res, 200, await api.retryFailed(body));
       if (path === '/api/purge') return sendJson(res, 200, await api.purge(body));
     }

@@ -47,6 +47,9 @@ table { width: 100%; border-collapse: collapse; background: var(--panel); border
 th, td { text-align: left; padding: 8px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); font-weight: 600; background: var(--panel); }
 tr:last-child td { border-bottom: none; }
+tr.selected td { background: var(--run-bg); }
+table.schedules .actions { flex-wrap: nowrap; }
+table.schedules .actions button { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td .sub { display: block; color: var(--muted); font-size: 12px; }
 .error-line { color: var(--bad); font-size: 13px; overflow-wrap: anywhere; }

@@ -53,6 +53,7 @@ export function detailJson(record: TaskRecord, readOnly: boolean): TaskDetailJso
     retryCount: record.retryCount, maxRetries: record.maxRetries, timeout: record.timeout,
     createdAt: record.createdAt, runAt: record.runAt, startedAt: record.startedAt, finishedAt: record.finishedAt,
     updatedAt: record.updatedAt, duration: record.duration, lockedBy: record.lockedBy, leaseExpiresAt: record.leaseExpiresAt,
+    uniqueKey: record.uniqueKey, scheduleKey: record.scheduleKey, scheduledFor: record.scheduledFor,
     actions: {
       retry: !readOnly && record.status === 'FAILED',
       cancel: !readOnly && (record.status === 'PENDING' || state === 'RETRYING'),

@@ -1,10 +1,10 @@
 // The dashboard in a real browser (Chromium, headless) over PostgreSQL, mounted in an Express app
 // with a worker in the same process: the pages render the database's tasks, a task finishing
-// updates the open page without a reload, retry / cancel / bulk retry work through the buttons and
-// are refused when read-only or without the CSRF token, a <script> in task data stays text, it
-// works behind a proxy's path prefix and on a phone, and it filters and pages through 10,000 tasks
-// (timings printed, never asserted). Takes the README's screenshots (TW_UPDATE_SCREENSHOTS=1 writes
-// them to docs/images/).
+// updates the open page without a reload, retry / cancel / bulk retry and a schedule's pause /
+// resume / run now work through the buttons and are refused when read-only or without the CSRF
+// token, a <script> in task data stays text, it works behind a proxy's path prefix and on a phone,
+// and it filters and pages through 10,000 tasks (timings printed, never asserted). Takes the docs'
+// screenshots (TW_UPDATE_SCREENSHOTS=1 writes them to docs/images/).
 import { expect } from 'chai';
 import express from 'express';
 import { mkdirSync } from 'node:fs';
@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { dashboard, TaskRegistry, type ExpressDashboard, type TaskWorker } from '../../lib/index';
 import { idAt } from '../../lib/ids';
+import { normalizeSchedule } from '../../lib/schedule-spec';
 import { openDashboardSuite, taskIn, type DashboardSuite } from '../fixtures/dashboard-suite';
 import { launchBrowser, type Browser } from '../support/browser';
 import { waitFor } from '../support/wait';
@@ -258,6 +259,86 @@ describe('dashboard in a real browser (Chromium, PostgreSQL)', function () {
     expect((await tw.getTask(failedId))!.status).to.equal('FAILED');
   });
 
+  it('the schedules page shows each schedule\'s definition, next and last fire and last task, live; pause, resume and run now work through the buttons', async function () {
+    // One of each source: code and config (as a worker start syncs them) and run time; fire times far from now.
+    await tw.schedules.sync(tw.schedules.plan(
+      { code: [normalizeSchedule('inventory-sync', { every: '6h', task: 'app.sync.inventory', args: ['SKU-42'], maxRetries: 0 }, 'spec')], tasks: ['app.sync.inventory'] },
+      [normalizeSchedule('nightly-report', { cron: '0 3 * * *', task: 'app.reports.build', args: ['2026-11'], timezone: 'Europe/Berlin', queue: 'reports' }, 'spec')]));
+    await tw.schedules.upsert('weekly-digest', { cron: '0 8 * * 1', task: 'app.emails.send', args: ['team@example.com', 'Weekly digest'], queue: 'emails', catchUp: 'none' });
+    await tw.schedules.upsert('reminders', { every: '1d', task: 'app.emails.send', args: ['ops@example.com', 'Reminders'], queue: 'emails', catchUp: '6h' });
+    await tw.schedules.pause('weekly-digest');
+    const [report, sync] = await Promise.all([tw.schedules.runNow('nightly-report'), tw.schedules.runNow('inventory-sync')]);
+    await Promise.all([taskIn(tw, report.id, 'COMPLETED'), taskIn(tw, sync.id, 'FAILED')]);
+
+    await page.goto(`${base}/admin/tasks/#/schedules`);
+    const nightly = page.locator('tr[data-schedule="nightly-report"]');
+    await nightly.locator('td[data-label="Last task"] .badge', { hasText: 'completed' }).waitFor();
+    expect(await nightly.locator('td[data-label="Schedule"]').innerText()).to.equal('nightly-report\ndeclared in the configuration');
+    expect(await nightly.locator('td[data-label="When"]').innerText()).to.equal('0 3 * * *\nEurope/Berlin');
+    expect(await nightly.locator('td[data-label="Task"]').innerText()).to.equal('app.reports.build\n["2026-11"]\nqueue reports');
+    expect(await nightly.locator('td[data-label="Next fire"]').innerText()).to.match(/^\d{4}-\d\d-\d\d \d\d:00:00\nin \d+ (h|min)/);
+    expect(await nightly.locator('td[data-label="Last fire"]').innerText()).to.match(/\d s ago|now/);
+    expect(await nightly.locator('td[data-label="Last task"] a').getAttribute('href')).to.equal(`#/tasks/${report.id}`);
+    const inventory = page.locator('tr[data-schedule="inventory-sync"]');
+    expect(await inventory.locator('td[data-label="Last task"] .badge').innerText()).to.match(/failed/);
+    expect(await inventory.locator('td[data-label="Schedule"] .sub').innerText()).to.equal('declared in code');
+    expect(await inventory.locator('td[data-label="When"]').innerText()).to.equal('every 6h');
+    const digest = page.locator('tr[data-schedule="weekly-digest"]');
+    expect(await digest.locator('td[data-label="State"]').innerText()).to.match(/paused/);
+    expect(await digest.locator('td[data-label="Next fire"]').innerText()).to.equal('paused');
+    expect(await digest.locator('td[data-label="Last task"]').innerText()).to.equal('none yet');
+    expect(await digest.locator('td[data-label="Catch-up"]').innerText()).to.equal('none');
+    expect(await digest.locator('button[data-action="resume"]').count()).to.equal(1);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-schedules.png') });
+
+    // Live: a task made from another place shows as the last fire without a reload.
+    await page.evaluate(() => ((globalThis as unknown as PageGlobals).notReloaded = true));
+    const reminder = await tw.schedules.runNow('reminders');
+    await page.locator(`tr[data-schedule="reminders"] td[data-label="Last task"] a[href="#/tasks/${reminder.id}"]`).waitFor({ timeout: 10_000 });
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).notReloaded)).to.equal(true);
+
+    // Pause and resume through the buttons: each says what changed, and the row and the database follow.
+    await nightly.locator('button[data-action="pause"]').click();
+    await page.locator('.toast', { hasText: 'Schedule nightly-report (app.reports.build) is paused' }).waitFor();
+    await nightly.locator('td[data-label="Next fire"]', { hasText: 'paused' }).waitFor();
+    expect((await tw.admin.schedules()).find((s) => s.key === 'nightly-report')!.paused).to.equal(true);
+    await nightly.locator('button[data-action="resume"]').click();
+    await page.locator('.toast', { hasText: 'Schedule nightly-report (app.reports.build) is running again: next fire' }).waitFor();
+    await nightly.locator('button[data-action="pause"]').waitFor();
+    expect((await tw.admin.schedules()).find((s) => s.key === 'nightly-report')!.paused).to.equal(false);
+
+    // Run now asks first, then makes one task; the paused schedule stays paused.
+    await digest.locator('button[data-action="run-now"]').click();
+    await page.locator('dialog button[data-confirm]').click();
+    await page.locator('.toast', { hasText: 'created for schedule weekly-digest' }).waitFor();
+    const made = (await tw.admin.schedules()).find((s) => s.key === 'weekly-digest')!;
+    expect(made).to.include({ paused: true });
+    await digest.locator(`td[data-label="Last task"] a[href="#/tasks/${made.lastTaskId}"]`).waitFor();
+
+    // A scheduled task's page names its schedule and fire time, and links back to the schedule's row.
+    await nightly.locator('td[data-label="Last task"] a').click();
+    const origin = page.locator('section[data-section="origin"]');
+    await origin.waitFor();
+    expect(await origin.innerText()).to.match(/Schedule\nnightly-report\nFire time\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    await origin.locator('a', { hasText: 'nightly-report' }).click();
+    await page.locator('tr.selected[data-schedule="nightly-report"]').waitFor();
+  });
+
+  it('read-only: the schedules page shows the schedules without any button, and the server refuses a pause even with the token', async function () {
+    await page.goto(`${base}/viewer/tasks/#/schedules`);
+    await page.locator('tr[data-schedule="nightly-report"]').waitFor();
+    expect(await page.locator('tr[data-schedule]').count()).to.equal(4);
+    expect(await page.locator('button[data-action]').count()).to.equal(0);
+    const refused = await page.evaluate(async () => {
+      const config = JSON.parse((globalThis as unknown as PageGlobals).document.querySelector('meta[name="tw-dashboard"]')!.getAttribute('content')!) as { csrfToken: string };
+      const response = await fetch('api/schedules/nightly-report/pause', { method: 'POST', headers: { 'content-type': 'application/json', 'x-tw-csrf': config.csrfToken }, body: '{}' });
+      return { status: response.status, body: await response.json() as { error: { code: string } } };
+    });
+    expect(refused.status).to.equal(403);
+    expect(refused.body.error.code).to.equal('READ_ONLY');
+    expect((await tw.admin.schedules()).find((s) => s.key === 'nightly-report')!.paused).to.equal(false);
+  });
+
   it('task data is text: a <script> in an argument, a name and an error is shown, never run', async function () {
     const payload = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">';
     const now = Date.now();
@@ -285,7 +366,7 @@ describe('dashboard in a real browser (Chromium, PostgreSQL)', function () {
       await phone.emulateMedia({ colorScheme: 'dark' });
       await phone.goto(proxied); // no trailing slash: redirected relative to it, inside the prefix
       expect(phone.url()).to.equal(`${proxied}/`);
-      for (const route of ['#/queues', '#/tasks', `#/tasks/${failedId}`, '#/workers']) {
+      for (const route of ['#/queues', '#/tasks', `#/tasks/${failedId}`, '#/schedules', '#/workers']) {
         await phone.goto(`${proxied}/${route}`);
         await phone.locator('main h1').waitFor();
         await phone.locator('main table, main .empty, main section').first().waitFor();

@@ -1,14 +1,15 @@
 // The dashboard mounted in an Express app, on every database, over HTTP (supertest): the page and
 // its assets at the mount point, the JSON of each page (queues, a filtered and paged task list, a
-// task, workers), the actions with tw-admin's semantics, and the guards: authorize, read-only,
-// the CSRF token, a generic 500. The live event stream names a task when it finishes.
+// task, workers, schedules), the actions with tw-admin's semantics (tasks and schedules), and the
+// guards: authorize, read-only, the CSRF token, a generic 500. The live event stream names a task
+// when it finishes.
 import { expect } from 'chai';
 import express, { type Express } from 'express';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { dashboard, type DashboardOptions, type ExpressRequestLike, type TaskWorker } from '../../lib/index';
-import type { OverviewJson, TaskDetailJson, TaskPageJson, WorkersJson } from '../../lib/dashboard/client/api-types';
+import type { OverviewJson, SchedulesJson, TaskDetailJson, TaskPageJson, WorkersJson } from '../../lib/dashboard/client/api-types';
 import { csrfFrom, idClockInStep, openDashboardSuite, taskIn, type DashboardSuite } from '../fixtures/dashboard-suite';
 import { ALL_DIALECTS } from '../support/services';
 import { waitFor } from '../support/wait';
@@ -311,6 +312,75 @@ for (const dialect of ALL_DIALECTS) {
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));
       }
+    });
+
+    it('schedules: each with its definition, next and last fire and the last task\'s state; pause, resume and run now say what changed; refused when read-only', async function () {
+      const app = buildApp(tw);
+      const { cookie, token } = await visit(app);
+      const act = (key: string, action: string, headers: Record<string, string> = { cookie, 'x-tw-csrf': token }, on = app) =>
+        request(on).post(`${MOUNT}/api/schedules/${encodeURIComponent(key)}/${action}`).set(headers).send({});
+      const list = async () => {
+        const { schedules } = (await request(app).get(`${MOUNT}/api/schedules`).expect(200)).body as SchedulesJson;
+        return ['dash-leap', 'dash/weekly'].map((key) => schedules.find((s) => s.key === key)!);
+      };
+      // Fire times that cannot come during the test: 02:30 in Berlin on a 29 February, and a weekly interval (Thursdays, 00:00 UTC).
+      await tw.schedules.upsert('dash-leap', { cron: '30 2 29 2 *', task: 'dash.echo', args: ['leap'], timezone: 'Europe/Berlin', catchUp: 'none' });
+      await tw.schedules.upsert('dash/weekly', { every: '7d', task: 'dash.fail', kwargs: { region: 'eu' }, queue: 'other', maxRetries: 0 });
+      const berlin = (ms: number | null) => new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', month: '2-digit', day: '2-digit',
+        hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms ?? 0);
+
+      let [leap, weekly] = await list();
+      expect(leap).to.include({ key: 'dash-leap', task: 'dash.echo', cron: '30 2 29 2 *', every: null, timezone: 'Europe/Berlin', catchUp: 'none',
+        source: 'runtime', queue: null, argsPreview: '["leap"]', paused: false, lastFireAt: null, lastTaskId: null, lastTaskState: null });
+      expect(berlin(leap.nextFireAt)).to.equal('02/29, 02:30');
+      expect(weekly).to.include({ key: 'dash/weekly', cron: null, every: '1w', catchUp: 'latest', queue: 'other', argsPreview: '[] {"region":"eu"}' });
+      expect(weekly.nextFireAt! % (7 * 86_400_000)).to.equal(0);
+
+      // Run now: a task of the schedule at once, its fire time now; the schedule's fire times stay.
+      const weeklyNext = weekly.nextFireAt;
+      const ran = await act('dash/weekly', 'run-now').expect(200);
+      const made = ran.body.task as TaskDetailJson;
+      expect(ran.body.message).to.match(new RegExp(`^Task ${made.id} \\(dash\\.fail\\) created for schedule dash/weekly, for now ` +
+        '\\(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\): it is PENDING\\. The schedule\'s own fire times do not move\\.$'));
+      expect(made).to.include({ name: 'dash.fail', queue: 'other', scheduleKey: 'dash/weekly', uniqueKey: null });
+      expect(made.scheduledFor).to.be.a('number');
+      await taskIn(tw, made.id, 'FAILED');
+      [, weekly] = await list();
+      expect(weekly).to.include({ lastFireAt: made.scheduledFor, lastTaskId: made.id, lastTaskState: 'FAILED', nextFireAt: weeklyNext });
+      const detail = (await request(app).get(`${MOUNT}/api/tasks/${made.id}`).expect(200)).body as TaskDetailJson;
+      expect(detail).to.include({ scheduleKey: 'dash/weekly', scheduledFor: made.scheduledFor, uniqueKey: null });
+      const keyed = await tw.createTask('dash.echo', { uniqueKey: 'order:42', delay: 3600 });
+      expect((await request(app).get(`${MOUNT}/api/tasks/${keyed.id}`).expect(200)).body).to.include({ uniqueKey: 'order:42', scheduleKey: null, scheduledFor: null });
+
+      // Pause and resume, each saying what changed, and that nothing did when it was so already.
+      const paused = await act('dash-leap', 'pause').expect(200);
+      expect(paused.body.message).to.equal('Schedule dash-leap (dash.echo) is paused: it makes no task until it is resumed (this survives restarts and worker starts).');
+      expect(paused.body.schedule).to.include({ key: 'dash-leap', paused: true, nextFireAt: null });
+      expect((await act('dash-leap', 'pause').expect(200)).body.message).to.equal('Schedule dash-leap (dash.echo) was already paused: nothing changed.');
+      expect((await tw.admin.schedules()).find((s) => s.key === 'dash-leap')!.paused).to.equal(true);
+      const ranPaused = await act('dash-leap', 'run-now').expect(200);
+      expect(ranPaused.body.message).to.match(/The schedule's own fire times do not move, and it stays paused\.$/);
+      expect(ranPaused.body.schedule).to.include({ paused: true, lastTaskId: ranPaused.body.task.id });
+      const resumed = await act('dash-leap', 'resume').expect(200);
+      expect(resumed.body.message).to.match(/^Schedule dash-leap \(dash\.echo\) is running again: next fire \d{4}-02-29 01:30:00 UTC; the fire times it missed while paused are skipped\.$/);
+      expect(berlin(resumed.body.schedule.nextFireAt)).to.equal('02/29, 02:30');
+      expect((await act('dash-leap', 'resume').expect(200)).body.message).to.match(/^Schedule dash-leap \(dash\.echo\) was not paused: nothing changed; next fire \d{4}-02-29 01:30:00 UTC\.$/);
+
+      // Refusals: an unknown or malformed key, no CSRF token, read-only; none changes the schedule.
+      expect((await act('dash-none', 'pause').expect(404)).body.error).to.deep.equal({ code: 'TW_NOT_FOUND', message: 'no schedule with key "dash-none" (it may have been removed)' });
+      expect((await act('no spaces!', 'pause').expect(400)).body.error.message).to.equal('"no spaces!" is not a schedule key: 1-200 of A-Z a-z 0-9 _ . : / -');
+      expect((await act('dash-leap', 'pause', { cookie }).expect(403)).body.error.code).to.equal('CSRF');
+      await request(app).get(`${MOUNT}/api/schedules/dash-leap/pause`).expect(404);
+      const viewer = buildApp(tw, { readOnly: true });
+      const page = await request(viewer).get(`${MOUNT}/`).expect(200);
+      const readOnly = csrfFrom(page.headers['set-cookie'], page.text);
+      expect((await request(viewer).get(`${MOUNT}/api/schedules`).expect(200)).body.schedules).to.have.length(2);
+      for (const action of ['pause', 'resume', 'run-now']) {
+        const refused = await act('dash-leap', action, { cookie: readOnly.cookie, 'x-tw-csrf': readOnly.token }, viewer).expect(403);
+        expect(refused.body.error.code).to.equal('READ_ONLY');
+      }
+      [leap] = await list();
+      expect(leap).to.include({ paused: false, lastTaskId: ranPaused.body.task.id });
     });
   });
 }

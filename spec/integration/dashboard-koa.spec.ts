@@ -1,12 +1,12 @@
 // The dashboard as Koa middleware, on every database: served below its prefix (other routes pass
-// through), the relative redirect, the page and its data, and an action whose body Koa's body
-// parser read, or that the dashboard reads itself when no parser ran.
+// through), the relative redirect, the page and its data, and actions (on tasks and schedules)
+// whose body Koa's body parser read, or that the dashboard reads itself when no parser ran.
 import { bodyParser } from '@koa/bodyparser';
 import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
 import { koaDashboard, type TaskWorker } from '../../lib/index';
-import type { TaskPageJson } from '../../lib/dashboard/client/api-types';
+import type { SchedulesJson, TaskPageJson } from '../../lib/dashboard/client/api-types';
 import { csrfFrom, openDashboardSuite, taskIn, type DashboardSuite } from '../fixtures/dashboard-suite';
 import { ALL_DIALECTS } from '../support/services';
 
@@ -65,6 +65,27 @@ for (const dialect of ALL_DIALECTS) {
       const refused = await request(readOnly).post(`/ops/tasks/api/tasks/${later.id}/cancel`).set({ cookie, 'x-tw-csrf': token }).send({}).expect(403);
       expect(refused.body.error.code).to.equal('READ_ONLY');
       expect((await tw.getTask(later.id))!.status).to.equal('PENDING');
+    });
+
+    it('schedules: listed below the prefix; pause and resume with or without a body parser; read-only refuses', async function () {
+      await tw.schedules.upsert('koa-leap', { cron: '0 0 29 2 *', task: 'dash.echo' }); // next fire: a 29 February
+      for (const withParser of [true, false]) {
+        const app = buildApp(tw, withParser);
+        const page = await request(app).get('/ops/tasks/').expect(200);
+        const ok = csrfFrom(page.headers['set-cookie'], page.text);
+        const headers = { cookie: ok.cookie, 'x-tw-csrf': ok.token };
+        const { schedules } = (await request(app).get('/ops/tasks/api/schedules').expect(200)).body as SchedulesJson;
+        expect(schedules.map((s) => [s.key, s.cron, s.paused])).to.deep.equal([['koa-leap', '0 0 29 2 *', false]]);
+        expect((await request(app).post('/ops/tasks/api/schedules/koa-leap/pause').set(headers).send({}).expect(200)).body.schedule.paused).to.equal(true);
+        expect((await tw.admin.schedules())[0].paused).to.equal(true);
+        expect((await request(app).post('/ops/tasks/api/schedules/koa-leap/resume').set(headers).send({}).expect(200)).body.schedule.paused).to.equal(false);
+      }
+      const readOnly = buildApp(tw, true, true);
+      const page = await request(readOnly).get('/ops/tasks/').expect(200);
+      const { cookie, token } = csrfFrom(page.headers['set-cookie'], page.text);
+      const refused = await request(readOnly).post('/ops/tasks/api/schedules/koa-leap/pause').set({ cookie, 'x-tw-csrf': token }).send({}).expect(403);
+      expect(refused.body.error.code).to.equal('READ_ONLY');
+      expect((await tw.admin.schedules())[0].paused).to.equal(false);
     });
   });
 }

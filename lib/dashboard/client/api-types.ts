@@ -96,6 +96,11 @@ export interface TaskDetailJson {
   duration: number | null;
   lockedBy: string | null;
   leaseExpiresAt: number | null;
+  /** At most one task that is not final has this key (createTask's uniqueKey); null when none. */
+  uniqueKey: string | null;
+  /** The schedule that made the task, and the fire time it was made for; null for tasks created otherwise. */
+  scheduleKey: string | null;
+  scheduledFor: number | null;
   /** What this viewer may do to the task now (all false when read-only). */
   actions: { retry: boolean; cancel: boolean };
 }
@@ -129,10 +134,44 @@ export interface WorkersJson {
   workers: WorkerJson[];
 }
 
+export interface ScheduleJson {
+  key: string;
+  task: string;
+  /** The cron expression, or null for an interval schedule. */
+  cron: string | null;
+  /** The interval as a duration ('30s'), or null for a cron schedule. */
+  every: string | null;
+  /** The IANA zone a cron expression is read in (interval schedules ignore it). */
+  timezone: string;
+  /** 'none', 'latest', a count ('5') or a duration ('6h'). */
+  catchUp: string;
+  /** Who declared it: code and config schedules are synced at worker start; runtime ones change only through tw.schedules. */
+  source: 'code' | 'config' | 'runtime';
+  /** The queue of its tasks; null: the task's own. */
+  queue: string | null;
+  /** Its tasks' arguments as compact JSON (args, then kwargs when there are any), cut when long. */
+  argsPreview: string;
+  paused: boolean;
+  /** When it fires next; null when paused, or when it never fires again. */
+  nextFireAt: number | null;
+  /** The latest fire time a task was made for (a run now included), and that task. */
+  lastFireAt: number | null;
+  lastTaskId: string | null;
+  /** That task's state now; null when there is none, or it was purged. */
+  lastTaskState: TaskState | null;
+}
+
+export interface SchedulesJson {
+  now: number;
+  schedules: ScheduleJson[];
+}
+
 export interface ActionResultJson {
   /** What changed, in a sentence. */
   message: string;
   task?: TaskDetailJson;
+  /** A schedule action: the schedule as it is now. */
+  schedule?: ScheduleJson;
   /** Bulk retry: tasks retried (or, dry run, that would be). */
   retried?: number;
   /** Purge: tasks deleted (or, dry run, that would be). */

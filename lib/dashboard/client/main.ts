@@ -1,20 +1,21 @@
 // The dashboard's browser entry: reads the page config, draws the navigation, shows the view of
 // the current route, and keeps it live from the server's event stream. The views are listed in
-// VIEWS and NAV: a new page (schedules) is one entry in each.
+// VIEWS and NAV: a new page is one entry in each.
 import { setCsrfToken } from './api.js';
 import type { PageConfig } from './api-types.js';
 import { fill, h } from './dom.js';
 import { connectLive } from './live.js';
 import { currentRoute, href } from './router.js';
 import { queuesView } from './views/queues.js';
+import { schedulesView } from './views/schedules.js';
 import { taskView } from './views/task.js';
 import { tasksView } from './views/tasks.js';
 import type { View, ViewFactory } from './views/view.js';
 import { workersView } from './views/workers.js';
 
 /** Route name to view; 'tasks' with an id shows one task. */
-const VIEWS: Record<string, ViewFactory> = { queues: queuesView, tasks: tasksView, task: taskView, workers: workersView };
-const NAV: Array<[string, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['workers', 'Workers']];
+const VIEWS: Record<string, ViewFactory> = { queues: queuesView, tasks: tasksView, task: taskView, schedules: schedulesView, workers: workersView };
+const NAV: Array<[string, string]> = [['queues', 'Queues'], ['tasks', 'Tasks'], ['schedules', 'Schedules'], ['workers', 'Workers']];
 
 function readConfig(): PageConfig {
   const meta = document.querySelector('meta[name="tw-dashboard"]');

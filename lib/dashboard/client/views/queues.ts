@@ -9,7 +9,7 @@ import { fill, h, on } from '../dom.js';
 import { ago, count, plural, span } from '../format.js';
 import { href } from '../router.js';
 import { cell, confirmDialog, empty, table, toast } from '../widgets.js';
-import { Loader, type ViewFactory } from './view.js';
+import { Loader, throttled, type ViewFactory } from './view.js';
 
 function countLink(n: number | null, queue: string | undefined, status: string): HTMLElement {
   if (n === null) return h('span', { class: 'zero' }, '–');
@@ -98,25 +98,12 @@ export const queuesView: ViewFactory = (main, _route, { config }) => {
   loader.run();
 
   // A burst of changes redraws at most once a second, the last one included.
-  let last = 0;
-  let trailing: number | undefined;
+  const refresh = throttled(() => loader.run());
   return {
     title: 'Queues',
-    refresh() {
-      const wait = last + 1000 - Date.now();
-      if (wait > 0) {
-        trailing ??= window.setTimeout(() => {
-          trailing = undefined;
-          last = Date.now();
-          loader.run();
-        }, wait);
-        return;
-      }
-      last = Date.now();
-      loader.run();
-    },
+    refresh: () => refresh.call(),
     destroy: () => {
-      clearTimeout(trailing);
+      refresh.cancel();
       loader.stop();
     },
   };

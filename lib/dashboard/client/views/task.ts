@@ -1,7 +1,8 @@
 // One task: its state and the actions it allows (retry a failed task, cancel one that has not
 // started), then its sections in order: facts (queue, retries, timeout, duration, lease holder),
-// the timeline, the full error with its stack, the result, the arguments. A section is one entry
-// of TASK_SECTIONS: new ones (progress, every attempt's error) slot in there.
+// the timeline, its origin (the schedule and fire time that made it, its unique key), the full
+// error with its stack, the result, the arguments. A section is one entry of TASK_SECTIONS: new
+// ones (progress, every attempt's error) slot in there.
 import { ApiError, getJson, postJson } from '../api.js';
 import type { ActionResultJson, JsonText, TaskDetailJson } from '../api-types.js';
 import { fill, h, on, type Child } from '../dom.js';
@@ -62,6 +63,17 @@ export const TASK_SECTIONS: TaskSection[] = [
       return h('ol', { class: 'timeline' }, steps.map(([label, ms, note]) => h('li', { class: ms === null ? null : 'done' },
         h('strong', null, label), h('span', { class: 'when' }, when(ms, now)), note ? h('span', { class: 'small muted' }, note) : null)));
     },
+  },
+  {
+    id: 'origin', title: 'Origin', render: (t, now) => (t.scheduleKey === null && t.uniqueKey === null ? null : facts([
+      ...(t.scheduleKey === null ? [] : [
+        ['Schedule', h('a', { href: href('schedules', { key: t.scheduleKey }), class: 'id' }, t.scheduleKey)],
+        ['Fire time', when(t.scheduledFor, now)],
+      ] as Array<[string, Child]>),
+      ...(t.uniqueKey === null ? [] : [
+        ['Unique key', [h('span', { class: 'id' }, t.uniqueKey), h('span', { class: 'sub muted small' }, ' at most one task with this key waits or runs at a time')]],
+      ] as Array<[string, Child]>),
+    ])),
   },
   { id: 'error', title: 'Error', render: (t) => (t.error === null ? null : jsonBlock(t.error, 'error')) },
   { id: 'result', title: 'Result', render: (t) => (t.result === null ? null : jsonBlock(t.result)) },

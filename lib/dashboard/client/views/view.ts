@@ -65,3 +65,28 @@ export class Loader<T> {
     this.dead = true;
   }
 }
+
+/**
+ * Calls `run` at most once per `ms`, the last call of a burst included (later, once): pages whose
+ * every change is a refetch of the whole page (the queues, the schedules) stay calm under a burst.
+ */
+export function throttled(run: () => void, ms = 1000): { call(): void; cancel(): void } {
+  let last = 0;
+  let trailing: number | undefined;
+  return {
+    call() {
+      const wait = last + ms - Date.now();
+      if (wait > 0) {
+        trailing ??= window.setTimeout(() => {
+          trailing = undefined;
+          last = Date.now();
+          run();
+        }, wait);
+        return;
+      }
+      last = Date.now();
+      run();
+    },
+    cancel: () => clearTimeout(trailing),
+  };
+}
