@@ -9,7 +9,7 @@ import { fill, h, on } from '../dom.js';
 import { ago, count, plural, span } from '../format.js';
 import { href } from '../router.js';
 import { cell, confirmDialog, empty, table, toast } from '../widgets.js';
-import { Loader, throttled, type ViewFactory } from './view.js';
+import { Loader, refetchingView, type ViewFactory } from './view.js';
 
 function countLink(n: number | null, queue: string | undefined, status: string): HTMLElement {
   if (n === null) return h('span', { class: 'zero' }, '–');
@@ -98,13 +98,5 @@ export const queuesView: ViewFactory = (main, _route, { config }) => {
   loader.run();
 
   // A burst of changes redraws at most once a second, the last one included.
-  const refresh = throttled(() => loader.run());
-  return {
-    title: 'Queues',
-    refresh: () => refresh.call(),
-    destroy: () => {
-      refresh.cancel();
-      loader.stop();
-    },
-  };
+  return refetchingView('Queues', loader);
 };

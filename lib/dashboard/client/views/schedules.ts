@@ -8,7 +8,7 @@ import { fill, h, on, type Child } from '../dom.js';
 import { ago, count, isoUtc, time } from '../format.js';
 import { href } from '../router.js';
 import { badge, cell, confirmDialog, empty, table, toast } from '../widgets.js';
-import { Loader, throttled, type ViewFactory } from './view.js';
+import { Loader, refetchingView, type ViewFactory } from './view.js';
 
 const SOURCES: Record<ScheduleJson['source'], string> = {
   code: 'declared in code', config: 'declared in the configuration', runtime: 'declared at run time',
@@ -103,13 +103,5 @@ export const schedulesView: ViewFactory = (main, route, { config }) => {
   loader.run();
 
   // A fire makes a task (a change), another process pauses or resumes (a tick): refetch, at most once a second.
-  const refresh = throttled(() => loader.run());
-  return {
-    title: 'Schedules',
-    refresh: () => refresh.call(),
-    destroy: () => {
-      refresh.cancel();
-      loader.stop();
-    },
-  };
+  return refetchingView('Schedules', loader);
 };

@@ -67,26 +67,29 @@ export class Loader<T> {
 }
 
 /**
- * Calls `run` at most once per `ms`, the last call of a burst included (later, once): pages whose
- * every change is a refetch of the whole page (the queues, the schedules) stay calm under a burst.
+ * A view whose page is one fetch, refetched on every change and tick (the queues, the schedules):
+ * at most once a second, the last call of a burst included (later, once), so a burst stays calm.
  */
-export function throttled(run: () => void, ms = 1000): { call(): void; cancel(): void } {
+export function refetchingView(title: string, loader: { run(): void; stop(): void }, ms = 1000): View {
   let last = 0;
   let trailing: number | undefined;
+  const run = () => {
+    last = Date.now();
+    loader.run();
+  };
   return {
-    call() {
+    title,
+    refresh() {
       const wait = last + ms - Date.now();
-      if (wait > 0) {
-        trailing ??= window.setTimeout(() => {
-          trailing = undefined;
-          last = Date.now();
-          run();
-        }, wait);
-        return;
-      }
-      last = Date.now();
-      run();
+      if (wait <= 0) run();
+      else trailing ??= window.setTimeout(() => {
+        trailing = undefined;
+        run();
+      }, wait);
     },
-    cancel: () => clearTimeout(trailing),
+    destroy() {
+      clearTimeout(trailing);
+      loader.stop();
+    },
   };
 }
