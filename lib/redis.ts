@@ -1,6 +1,6 @@
 // Redis connections for notifications and locks: URL and password read as the seed reads them
 // (REDIS_PASSWORD wins over the URL's), rediss:// for TLS, endless reconnects with a capped backoff,
-// and one warning per outage plus one line on recovery.
+// and one warning per outage plus one line on recovery. Closing never waits on an absent server.
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { redactUrl } from './config';
@@ -9,6 +9,9 @@ export interface RedisSettings {
   url: string;
   password: string | undefined;
 }
+
+/** The longest close() waits for a polite QUIT on a live connection before cutting it. */
+export const REDIS_QUIT_WAIT_MS = 1000;
 
 export class RedisConnection {
   readonly client: Redis;
@@ -52,14 +55,22 @@ export class RedisConnection {
     return this.client.status === 'ready';
   }
 
+  /**
+   * QUIT when the connection is ready (bounded: a server that stalls does not hold the process),
+   * else disconnect at once: ioredis's quit() on a connection that is connecting or reconnecting
+   * waits for a server that may never come, and never settles.
+   */
   async close(): Promise<void> {
     this.client.removeAllListeners('close');
     this.client.removeAllListeners('error');
     this.client.on('error', () => undefined);
-    try {
-      await this.client.quit();
-    } catch {
-      this.client.disconnect();
+    if (this.client.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, REDIS_QUIT_WAIT_MS)));
+      await Promise.race([this.client.quit().catch(() => undefined), timedOut]);
+      clearTimeout(timer);
     }
+    // Also stops reconnecting; a no-op after a completed QUIT.
+    this.client.disconnect();
   }
 }
