@@ -1,15 +1,43 @@
 // @Task registers each public method of a class as a task named '<namespace>.<method>';
-// @TaskOptions sets one method's defaults. Imports only lib's registry and types.
-import 'reflect-metadata';
+// @TaskOptions sets one method's defaults. Both work as TC39 standard decorators (TypeScript 5+
+// without experimentalDecorators) and as legacy ones (experimentalDecorators): each tells the two
+// calling conventions apart at run time, and its type has an overload for each, so tsc accepts it
+// in either mode. Imports only lib's registry, errors and types.
+import { ValidationError } from '../lib/errors';
 import { defaultRegistry, TASK_NAMESPACE, type TaskHandler, type TaskRegistry } from '../lib/registry';
 import type { TaskDefaults } from '../lib/types';
 import { methodSchedules } from './schedule';
 
-const METHOD_OPTIONS = Symbol('task-worker.method-options');
+/**
+ * @TaskOptions defaults, keyed by the method's function. Both decorator modes hand the method
+ * decorator the very function that ends up on the prototype (standard decorators have no
+ * Symbol.metadata on Node 20/22), and method decorators run before the class decorator.
+ */
+const methodOptions = new WeakMap<object, TaskDefaults>();
 
 export interface TaskClassOptions extends TaskDefaults {
   /** Registry to add the tasks to. Default: the process-wide registry the worker reads. */
   registry?: TaskRegistry;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyClass = abstract new (...args: any[]) => any;
+
+/** A class decorator in both modes: `(Class)` legacy, `(Class, context)` standard. */
+export interface TaskClassDecorator {
+  <C extends AnyClass>(target: C): void;
+  <C extends AnyClass>(target: C, context: ClassDecoratorContext<C>): void;
+}
+
+/** A method decorator in both modes: `(prototype, name, descriptor)` legacy, `(method, context)` standard. */
+export interface TaskMethodDecorator {
+  (target: object, propertyKey: string | symbol, descriptor?: PropertyDescriptor): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  (method: (this: any, ...args: any[]) => any, context: ClassMethodDecoratorContext): void;
+}
+
+function isStandardContext(value: unknown): value is { kind: string; name: string | symbol; static?: boolean; private?: boolean } {
+  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
 }
 
 /**
@@ -19,8 +47,11 @@ export interface TaskClassOptions extends TaskDefaults {
  * @param namespace dotted prefix, e.g. 'app.tasks'; default: the class name.
  * @param options defaults for every method (timeout, maxRetries, queue, priority).
  */
-export function Task(namespace?: string | TaskClassOptions, options: TaskClassOptions = {}): ClassDecorator {
-  return (target) => {
+export function Task(namespace?: string | TaskClassOptions, options: TaskClassOptions = {}): TaskClassDecorator {
+  return ((target: AnyClass, context?: unknown) => {
+    if (context !== undefined && (!isStandardContext(context) || context.kind !== 'class')) {
+      throw new ValidationError('@Task() decorates a class; use @TaskOptions({...}) on a method');
+    }
     const resolvedOptions = typeof namespace === 'object' ? namespace : options;
     const prefix = typeof namespace === 'string' ? namespace : target.name;
     const { registry = defaultRegistry, ...classDefaults } = resolvedOptions;
@@ -31,17 +62,26 @@ export function Task(namespace?: string | TaskClassOptions, options: TaskClassOp
       if (method === 'constructor' || method.startsWith('_')) continue;
       const descriptor = Object.getOwnPropertyDescriptor(prototype, method);
       if (typeof descriptor?.value !== 'function') continue;
-      const methodDefaults = (Reflect.getMetadata(METHOD_OPTIONS, prototype, method) ?? {}) as TaskDefaults;
+      const methodDefaults = methodOptions.get(descriptor.value as object) ?? {};
       registry.register(`${prefix}.${method}`, (...args: unknown[]) => getInstance()[method](...args),
         { ...classDefaults, ...methodDefaults, schedule: methodSchedules(prototype, method) });
     }
     Object.defineProperty(target, TASK_NAMESPACE, { value: prefix });
-  };
+  }) as TaskClassDecorator;
 }
 
 /** Defaults for one method of a @Task class; they win over the class's. */
-export function TaskOptions(options: TaskDefaults): MethodDecorator {
-  return (target, propertyKey) => {
-    Reflect.defineMetadata(METHOD_OPTIONS, options, target, propertyKey);
-  };
+export function TaskOptions(options: TaskDefaults): TaskMethodDecorator {
+  return ((target: unknown, key: unknown, descriptor?: PropertyDescriptor) => {
+    if (isStandardContext(key)) {
+      if (key.kind !== 'method' || key.static || key.private) {
+        throw new ValidationError(`@TaskOptions applies to a public instance method of a @Task class; ${String(key.name)} is a ${key.static ? 'static ' : ''}${key.private ? 'private ' : ''}${key.kind}`);
+      }
+      methodOptions.set(target as object, options);
+      return;
+    }
+    const method = descriptor?.value ?? (target as Record<string | symbol, unknown>)[key as string | symbol];
+    if (typeof method !== 'function') throw new ValidationError(`@TaskOptions applies to a method; ${String(key)} is not one`);
+    methodOptions.set(method as object, options);
+  }) as TaskMethodDecorator;
 }
