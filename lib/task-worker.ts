@@ -1,11 +1,11 @@
 // TaskWorker: one object that owns the connections (database, Redis), the client and the workers
 // of a process. Apps create one, use its client methods, and start workers from it.
+import type { Sequelize as PlainSequelize } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import { TaskAdmin } from './admin';
 import { TaskClient, type WaitOptions } from './client';
 import { redactUrl, resolveConfig, type ResolvedConfig, type TaskWorkerOptions } from './config';
-import { dialectNameOf } from './db/index';
-import { openDatabase } from './db/open';
+import { adoptDatabase, openDatabase } from './db/open';
 import { ConfigError } from './errors';
 import { ClusterLocks } from './locks';
 import { createLogger, type Logger } from './logger';
@@ -30,8 +30,12 @@ import type { TaskArgs, TaskMethodName, TypedCreateOptions } from './typed-tasks
 import { newWorkerId, Worker } from './worker';
 
 export interface TaskWorkerInit extends TaskWorkerOptions {
-  /** Use the app's Sequelize instance instead of opening one from databaseUrl (DatabaseTask is added to it). */
-  sequelize?: Sequelize;
+  /**
+   * Use the app's Sequelize instance (plain `sequelize` or `sequelize-typescript`) instead of opening
+   * one from databaseUrl: DatabaseTask is defined on it and the dialect's session settings are
+   * applied to its connections. close() leaves it open.
+   */
+  sequelize?: Sequelize | PlainSequelize;
   /** Registry of handlers; default: the process-wide one that @Task fills. */
   registry?: TaskRegistry;
   /** A pino logger; default: one at config.logLevel. */
@@ -65,9 +69,7 @@ export class TaskWorker {
     this.registry = registry ?? defaultRegistry;
     this.ownsSequelize = sequelize === undefined;
     if (sequelize) {
-      dialectNameOf(sequelize);
-      sequelize.addModels([DatabaseTask]);
-      this.sequelize = sequelize;
+      this.sequelize = adoptDatabase(sequelize);
     } else {
       this.sequelize = openDatabase(this.config.databaseUrl);
     }

@@ -12,7 +12,7 @@ import { Binds } from './binds';
 import type { Dialect } from './dialect';
 import type { RawTaskRow } from './rows';
 import { toQuestionMarks, type RunOptions, type SqlRunner } from './runner';
-import { driverError, onConnection } from './sequelize-internals';
+import { driverError, onConnection, setUpEachConnection } from './sequelize-internals';
 import { CLAIM_ORDER, claimAssignments, completionAssignments, insertKeyedValues, insertValues, readyFilter } from './shared-sql';
 import { kindOfSqlState } from './sqlstate';
 
@@ -74,9 +74,8 @@ export const mariadb: Dialect = {
   }),
 
   setUpSessions(sequelize) {
-    sequelize.addHook('afterConnect', async (connection: unknown) => {
-      await new Promise<void>((resolve, reject) =>
-        (connection as MysqlConnection).query(SESSION_SETUP, [], (e) => (e ? reject(e) : resolve())));
+    setUpEachConnection<MysqlConnection>(sequelize, async (connection) => {
+      await new Promise<void>((resolve, reject) => connection.query(SESSION_SETUP, [], (e) => (e ? reject(e) : resolve())));
     });
   },
 

@@ -15,7 +15,7 @@ import type { Dialect } from './dialect';
 import type { TaskRecord } from '../types';
 import { KEYED_TASK_COLUMNS, keyedTaskValues, NEW_TASK_COLUMNS, newTaskValues, type RawTaskRow } from './rows';
 import type { RunOptions, SqlRunner } from './runner';
-import { driverError, onConnection, poolOf } from './sequelize-internals';
+import { driverError, onConnection, poolOf, setUpEachConnection } from './sequelize-internals';
 import { CLAIM_ORDER, claimAssignments, completionAssignments, completionFence, partialUniqueKeyFilter, readyFilter } from './shared-sql';
 import { kindOfSqlState } from './sqlstate';
 
@@ -170,8 +170,8 @@ export const postgres: Dialect = {
   setUpSessions(sequelize) {
     // Set per session after connecting rather than as a startup option, which PgBouncer refuses
     // ("unsupported startup parameter") unless told to ignore it.
-    sequelize.addHook('afterConnect', async (connection: unknown) => {
-      await (connection as PgClient).query({ text: SESSION_SETUP, values: [] });
+    setUpEachConnection<PgClient>(sequelize, async (connection) => {
+      await connection.query({ text: SESSION_SETUP, values: [] });
     });
   },
 

@@ -2,7 +2,7 @@
 // transaction, the connection pool the runners borrow from, SQLite's per-key connections, the CLS
 // namespace and a savepoint's parent. A Sequelize upgrade that moves one of them breaks only here.
 import { Sequelize as BaseSequelize, type Transaction } from 'sequelize';
-import type { Sequelize } from 'sequelize-typescript';
+import { Sequelize as TypescriptSequelize, type Sequelize } from 'sequelize-typescript';
 
 /** The driver connection Sequelize holds for a transaction. */
 export function connectionOf<C>(transaction: Transaction): C {
@@ -41,21 +41,42 @@ export function sqliteConnection<C>(sequelize: Sequelize, uuid?: string): Promis
 }
 
 /**
- * Runs `setup` once on every SQLite connection Sequelize opens. Sequelize's SQLite manager fires no
- * afterConnect hook, so its getConnection is wrapped instead.
+ * Runs `setup` once on every connection the instance hands out, including connections a user's
+ * instance opened before task-worker saw it (an afterConnect hook would miss those), and SQLite's,
+ * which have no afterConnect hook. A connection whose setup fails is given back and the error thrown.
  */
-export function setUpEachSqliteConnection<C extends object>(sequelize: Sequelize, setup: (connection: C) => Promise<void>): void {
-  const manager = sequelize.connectionManager as unknown as { getConnection(options?: object): Promise<C> };
+export function setUpEachConnection<C extends object>(sequelize: Sequelize, setup: (connection: C) => Promise<void>): void {
+  const manager = sequelize.connectionManager as unknown as { getConnection(options?: object): Promise<C>; releaseConnection(c: C): Promise<void> | void };
   const original = manager.getConnection.bind(manager);
-  const done = new WeakSet<C>();
+  // One setup per connection, shared by concurrent callers (SQLite hands the same connection out
+  // again); a failed one is forgotten, so the next caller tries again.
+  const setups = new WeakMap<C, Promise<void>>();
   manager.getConnection = async (options?: object) => {
     const connection = await original(options);
-    if (!done.has(connection)) {
-      done.add(connection);
-      await setup(connection);
+    let setting = setups.get(connection);
+    if (!setting) {
+      setting = setup(connection);
+      setups.set(connection, setting);
+      setting.catch(() => setups.delete(connection));
+    }
+    try {
+      await setting;
+    } catch (error) {
+      await Promise.resolve(manager.releaseConnection(connection)).catch(() => undefined);
+      throw error;
     }
     return connection;
   };
+}
+
+/**
+ * Defines DatabaseTask (a sequelize-typescript model) on a plain Sequelize instance, as
+ * sequelize-typescript's own addModels does on its instances: its defineModels reads the model's
+ * decorators and calls Model.init with this instance.
+ */
+export function defineModelOn(sequelize: BaseSequelize, models: readonly unknown[]): void {
+  const define = (TypescriptSequelize.prototype as unknown as { defineModels(this: BaseSequelize, models: unknown[]): unknown }).defineModels;
+  define.call(sequelize, [...models]);
 }
 
 /**

@@ -13,7 +13,7 @@ import { Binds } from './binds';
 import type { Dialect } from './dialect';
 import type { RawTaskRow } from './rows';
 import { toQuestionMarks, type RunOptions, type SqlRunner } from './runner';
-import { connectionOf, driverError, setUpEachSqliteConnection, sqliteConnection } from './sequelize-internals';
+import { connectionOf, driverError, setUpEachConnection, sqliteConnection } from './sequelize-internals';
 import {
   CLAIM_ORDER, claimAssignments, completionAssignments, completionFence, insertKeyedValues, insertValues, partialUniqueKeyFilter, readyFilter,
 } from './shared-sql';
@@ -93,7 +93,7 @@ export const sqlite: Dialect = {
 
   setUpSessions(sequelize) {
     // Every connection (Sequelize opens one per transaction) waits on a busy file.
-    setUpEachSqliteConnection<SqliteDatabase>(sequelize, async (connection) => {
+    setUpEachConnection<SqliteDatabase>(sequelize, async (connection) => {
       connection.configure('busyTimeout', BUSY_TIMEOUT_MS);
       await new Promise<void>((resolve, reject) => connection.exec(SESSION_SETUP, (e) => (e ? reject(e) : resolve())));
     });
