@@ -22,10 +22,16 @@ export interface AdminCli {
   json: boolean;
 }
 
-/** '7d', '12h', '30m', '90s', '500ms', '2w', or combined like '1d12h'; returns milliseconds. */
+/**
+ * '7d', '12h', '30min', '90s', '500ms', '2w', or combined like '1d12h'; returns milliseconds. A bare
+ * 'm' is refused here: minutes or months? (Purging a month early is not a mistake to make silently.)
+ */
 export function parseDuration(text: string): number {
   const ms = parseDurationText(text);
-  if (ms === null) throw new InvalidArgumentError(`"${text}" is not a duration; use ${DURATION_HINT}`);
+  if (ms !== null && /\d(?:\.\d+)?m(?!s|in)/.test(text)) {
+    throw new InvalidArgumentError(`"${text}" is ambiguous: "m" could be minutes or months; write min for minutes (e.g. 30min) or days for months (e.g. 30d)`);
+  }
+  if (ms === null) throw new InvalidArgumentError(`"${text}" is not a duration; use ${DURATION_HINT.replace(', m,', ', min,')}`);
   return ms;
 }
 
@@ -54,6 +60,7 @@ function status(value: string): TaskStatus {
 interface GlobalFlags {
   databaseUrl?: string;
   redisUrl?: string;
+  channelPrefix?: string;
   config?: string;
   json?: boolean;
 }
@@ -64,6 +71,7 @@ export function buildAdminProgram(version: string, onRequest: (request: AdminReq
     .description("Inspect and repair task-worker's task table: list, show, retry, cancel, purge, stats, schedules; or serve the web dashboard.")
     .addOption(new Option('--database-url <url>', 'sqlite:file, postgres://... or mysql://... (env DATABASE_URL)'))
     .addOption(new Option('--redis-url <url>', 'redis:// or rediss:// to wake workers after retry/cancel at once (env REDIS_URL)'))
+    .addOption(new Option('--channel-prefix <prefix>', "the workers' channel prefix, if not tw (env TW_CHANNEL_PREFIX)"))
     .addOption(new Option('--config <file>', 'config file, as for tw-worker (default: "tw-worker" in package.json, .tw-workerrc.json, ...)'))
     .addOption(new Option('--json', 'print JSON for scripts instead of text'))
     .showHelpAfterError('(run tw-admin --help for every command)')
@@ -119,7 +127,7 @@ Exit codes: 0 done, 1 refused (no such task, or a state the command does not app
 
   program.command('purge')
     .description('delete COMPLETED and FAILED-for-good tasks that finished longer ago than --older-than, in small batches')
-    .addOption(new Option('--older-than <age>', 'e.g. 7d, 12h, 30m').argParser((v) => ({ text: v, ms: parseDuration(v) })).makeOptionMandatory())
+    .addOption(new Option('--older-than <age>', 'e.g. 7d, 12h, 30min (m alone is refused: minutes or months?)').argParser((v) => ({ text: v, ms: parseDuration(v) })).makeOptionMandatory())
     .addOption(new Option('--batch-size <n>', 'rows per DELETE (default 1000)').argParser(wholeNumber('--batch-size', 1, 10_000)).default(1000))
     .option('--dry-run', 'count what would be deleted, delete nothing')
     .action((o: { olderThan: { text: string; ms: number }; batchSize: number; dryRun?: boolean }) =>
@@ -161,7 +169,7 @@ export function parseAdminArgs(argv: string[], version: string): AdminCli {
   const flags = program.opts<GlobalFlags>();
   return {
     request: request!,
-    options: { databaseUrl: flags.databaseUrl, redisUrl: flags.redisUrl },
+    options: { databaseUrl: flags.databaseUrl, redisUrl: flags.redisUrl, channelPrefix: flags.channelPrefix },
     configFile: flags.config,
     json: flags.json === true,
   };

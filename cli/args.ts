@@ -50,6 +50,7 @@ export function buildProgram(version: string): Command {
     .addOption(new Option('--require <module>', 'a file that registers tasks; repeatable').argParser(collect))
     .addOption(new Option('--database-url <url>', 'sqlite:file, postgres://... or mysql://... (env DATABASE_URL)'))
     .addOption(new Option('--redis-url <url>', 'redis:// or rediss:// for wake-ups and locks (env REDIS_URL)'))
+    .addOption(new Option('--channel-prefix <prefix>', 'prefix of Redis channels and lock keys, to share one Redis between apps (default tw; env TW_CHANNEL_PREFIX)'))
     .addOption(new Option('--poll-interval <s>', 'seconds between polls when no wake-up comes (default 1)').argParser(seconds('--poll-interval')))
     .addOption(new Option('--lease-time <s>', "seconds before a silent worker's tasks are retried elsewhere (default 30)").argParser(seconds('--lease-time')))
     .addOption(new Option('--shutdown-grace <s>', 'seconds to let running tasks finish on SIGTERM (default 30)').argParser(seconds('--shutdown-grace')))
@@ -80,6 +81,7 @@ interface ParsedFlags {
   require?: string[];
   databaseUrl?: string;
   redisUrl?: string;
+  channelPrefix?: string;
   pollInterval?: number;
   leaseTime?: number;
   shutdownGrace?: number;
@@ -109,6 +111,7 @@ export function parseArgs(argv: string[], version: string): CliRequest {
     modules: flags.require,
     databaseUrl: flags.databaseUrl,
     redisUrl: flags.redisUrl,
+    channelPrefix: flags.channelPrefix,
     pollInterval: flags.pollInterval,
     leaseTime: flags.leaseTime,
     shutdownGrace: flags.shutdownGrace,

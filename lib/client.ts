@@ -1,5 +1,7 @@
 // The producer side: createTask / createTasks / getTask / waitForCompletion. Input is validated in
-// full before anything is written; the wake-up is published after the row is committed.
+// full before anything is written; the wake-up is published after the row is committed. A task's
+// defaults come from its createTask options, else this process's registry, else the task type a
+// worker recorded (lib/task-types.ts), else the config.
 import type { Transaction } from 'sequelize';
 import type { ResolvedConfig } from './config';
 import { toModel } from './db/rows';
@@ -12,7 +14,8 @@ import type { Notifier } from './notifier/notifier';
 import type { ScheduleDefinition } from './schedule-spec';
 import { assertTaskName, type TaskClass, type TaskRegistry } from './registry';
 import type { TaskStore } from './store/task-store';
-import type { CreateTaskOptions, JsonObject, JsonValue, TaskRecord, TaskSpec } from './types';
+import type { TaskTypeCache } from './task-types';
+import type { CreateTaskOptions, JsonObject, JsonValue, TaskDefaults, TaskRecord, TaskSpec } from './types';
 import { resolveTypedCall, type TaskArgs, type TaskMethodName, type TypedCreateOptions } from './typed-tasks';
 import { checkMaxRetries, checkPriority, checkQueue, checkTimeout, label, type Where } from './validate';
 
@@ -32,14 +35,47 @@ export class TaskClient {
     private readonly notifier: Notifier,
     private readonly registry: TaskRegistry,
     private readonly config: ResolvedConfig,
+    private readonly taskTypes: TaskTypeCache,
   ) {}
 
   /**
-   * Builds a validated, unsaved record; throws ValidationError / UnknownTaskError. `nameKey`: the
-   * options may carry the name (createTasks' items); `checkName` false skips the registry look-up
-   * (a schedule fires tasks that may be registered only in other workers).
+   * The defaults of each name, checked against what is known: a name this process's registry
+   * knows takes its handler's defaults (no query); any other is looked up in the task types that
+   * workers recorded. A name known to neither is refused once anything is known at all (handlers
+   * here, a module root, or a worker's record); before any worker has run, every valid name is
+   * accepted, as a worker may bring its handler later.
    */
-  buildRecord(name: unknown, options: CreateTaskOptions, now: number, where: Where, nameKey = false, checkName = true): TaskRecord {
+  private async defaultsFor(names: readonly unknown[]): Promise<Map<string, TaskDefaults>> {
+    const found = new Map<string, TaskDefaults>();
+    const missing: string[] = [];
+    for (const name of new Set(names)) {
+      assertTaskName(name);
+      const registered = this.registry.get(name);
+      if (registered) found.set(name, registered.defaults);
+      else missing.push(name);
+    }
+    if (missing.length === 0) return found;
+    const stored = await this.taskTypes.lookup(missing);
+    const checked = this.registry.size > 0 || this.config.moduleRoot !== undefined || stored.size > 0;
+    for (const name of missing) {
+      const defaults = stored.get(name);
+      if (defaults) found.set(name, defaults);
+      else if (!checked || this.registry.isKnown(name, this.config.moduleRoot)) found.set(name, {});
+      else {
+        const known = [...new Set([...this.registry.names(), ...stored.keys()])].sort();
+        throw new UnknownTaskError(name, `no handler is registered under this name, here or by any worker that has started; registered: ${known.slice(0, 20).join(', ') || 'none'}`);
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Builds a validated, unsaved record; throws ValidationError. `known`: each name's handler
+   * defaults, from defaultsFor (which refused unknown names); undefined takes this process's
+   * registry as it is, without a name check (a schedule fires tasks that may be registered only in
+   * other workers). `nameKey`: the options may carry the name (createTasks' items).
+   */
+  buildRecord(name: unknown, options: CreateTaskOptions, now: number, where: Where, known: ReadonlyMap<string, TaskDefaults> | undefined, nameKey = false): TaskRecord {
     assertTaskName(name);
     if (!isPlainObject(options)) throw new ValidationError(`${label(where)}: options must be an object like { args: [2, 3] }`);
     for (const key of Object.keys(options)) {
@@ -47,11 +83,7 @@ export class TaskClient {
         throw new ValidationError(`${label(where)}: unknown option "${key}"; use ${[...CREATE_KEYS].join(', ')}`);
       }
     }
-    const checkRegistered = checkName && (this.registry.size > 0 || this.config.moduleRoot !== undefined);
-    if (checkRegistered && !this.registry.isKnown(name, this.config.moduleRoot)) {
-      throw new UnknownTaskError(name, `no handler is registered under this name; registered: ${this.registry.names().slice(0, 20).join(', ') || 'none'}`);
-    }
-    const defaults = this.registry.get(name)?.defaults ?? {};
+    const defaults = (known ? known.get(name) : this.registry.get(name)?.defaults) ?? {};
     const args = options.args ?? [];
     if (!Array.isArray(args)) throw new ValidationError(`${label(where)}: args must be an array (positional arguments); got ${typeof args}`);
     const kwargs = options.kwargs ?? {};
@@ -167,7 +199,7 @@ export class TaskClient {
     if (schedule.priority !== null) options.priority = schedule.priority;
     if (schedule.maxRetries !== null) options.maxRetries = schedule.maxRetries;
     if (schedule.timeout !== null) options.timeout = schedule.timeout;
-    const record = this.buildRecord(schedule.task, options, now, `schedule "${schedule.key}"`, false, false);
+    const record = this.buildRecord(schedule.task, options, now, `schedule "${schedule.key}"`, undefined);
     return { ...record, runAt: fireAt, scheduleKey: schedule.key, scheduledFor: fireAt };
   }
 
@@ -208,7 +240,8 @@ export class TaskClient {
     const { name, options } = typeof target === 'function'
       ? resolveTypedCall(target, second as string, args, typedOptions)
       : { name: target, options: (second ?? {}) as CreateTaskOptions };
-    const record = this.buildRecord(name, options ?? {}, Date.now(), `createTask("${String(name)}")`);
+    const known = await this.defaultsFor([name]);
+    const record = this.buildRecord(name, options ?? {}, Date.now(), `createTask("${String(name)}")`, known);
     const transaction = this.transactionFor(options?.transaction);
     const { tasks, saved } = await this.save([record], transaction);
     this.announce(saved, transaction);
@@ -221,11 +254,12 @@ export class TaskClient {
    */
   async createTasks(specs: readonly TaskSpec[], options: { transaction?: Transaction } = {}): Promise<DatabaseTask[]> {
     if (!Array.isArray(specs)) throw new ValidationError('createTasks: pass an array of { name, args, ... }');
-    const now = Date.now();
-    const records = specs.map((spec, i) => {
+    specs.forEach((spec, i) => {
       if (!isPlainObject(spec)) throw new ValidationError(`createTasks: item ${i} must be an object like { name, args }`);
-      return this.buildRecord(spec.name, spec, now, () => `createTasks[${i}] ("${String(spec.name)}")`, true);
     });
+    const known = await this.defaultsFor(specs.map((spec) => spec.name));
+    const now = Date.now();
+    const records = specs.map((spec, i) => this.buildRecord(spec.name, spec, now, () => `createTasks[${i}] ("${String(spec.name)}")`, known, true));
     if (records.length === 0) return [];
     const transaction = this.transactionFor(options.transaction);
     if (records.some((r) => r.uniqueKey !== null)) {

@@ -148,7 +148,7 @@ export function resolveConfig(options: TaskWorkerOptions = {}, env: NodeJS.Proce
   if (!Array.isArray(modules) || modules.some((m) => typeof m !== 'string' || m === '')) {
     throw new ConfigError('modules must be an array of file paths that register tasks');
   }
-  const prefix = o.channelPrefix ?? 'tw';
+  const prefix = o.channelPrefix ?? (env.TW_CHANNEL_PREFIX || undefined) ?? 'tw';
   if (typeof prefix !== 'string' || !/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix)) {
     throw new ConfigError(`channelPrefix must be 1-64 of A-Z a-z 0-9 _ . : -; got ${String(prefix)}`);
   }

@@ -1,14 +1,15 @@
 // Durations written the way operators write them: '30s', '5m', '12h', '7d', '2w', '500ms', or
-// combined like '1d12h'. Shared by schedules (`every`, `catchUp`) and tw-admin (`--older-than`).
+// combined like '1d12h'; 'min' is minutes too. Shared by schedules (`every`, `catchUp`) and tw-admin
+// (`--older-than`, which refuses a bare 'm': see cli/admin-args.ts).
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-const WHOLE = /^\s*((?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w)\s*)+)$/;
+const UNITS: Record<string, number> = { ms: 1, s: 1000, min: 60_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const WHOLE = /^\s*((?:\d+(?:\.\d+)?(?:ms|min|s|m|h|d|w)\s*)+)$/;
 
 /** Milliseconds, or null when `text` is not a duration. */
 export function parseDuration(text: string): number | null {
   if (typeof text !== 'string' || !WHOLE.test(text)) return null;
   let total = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)) total += Number(amount) * UNITS[unit];
+  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|min|s|m|h|d|w)/g)) total += Number(amount) * UNITS[unit];
   return total;
 }
 

@@ -56,6 +56,11 @@ export class TaskRegistry {
     return [...this.tasks.keys()].sort();
   }
 
+  /** Every registered task (not the names resolved under a module root), by name. */
+  all(): RegisteredTask[] {
+    return this.names().map((name) => this.tasks.get(name)!);
+  }
+
   register(name: string, handler: TaskHandler, registration: TaskRegistration = {}): RegisteredTask {
     assertTaskName(name);
     if (typeof handler !== 'function') throw new ValidationError(`registerTask("${name}"): the handler must be a function`);

@@ -25,6 +25,7 @@ import { normalizeSchedule, type ScheduleDefinition } from './schedule-spec';
 import { Scheduler } from './scheduler';
 import { Schedules } from './schedules';
 import { TaskStore } from './store/task-store';
+import { TaskTypeCache } from './task-types';
 import type { CreateTaskOptions, TaskSpec } from './types';
 import type { TaskArgs, TaskMethodName, TypedCreateOptions } from './typed-tasks';
 import { newWorkerId, Worker } from './worker';
@@ -55,6 +56,7 @@ export class TaskWorker {
   /** Recurring tasks: upsert, remove, pause, resume, list, runNow. */
   readonly schedules: Schedules;
   private readonly redis: RedisConnection | undefined;
+  private readonly taskTypes: TaskTypeCache;
   private readonly ownsSequelize: boolean;
   private readonly workers = new Set<Worker>();
   private readonly pools = new WeakMap<Worker, TaskPool>();
@@ -84,7 +86,8 @@ export class TaskWorker {
     }
     this.configSchedules = this.config.schedules === undefined ? undefined
       : Object.entries(this.config.schedules).map(([key, spec]) => normalizeSchedule(key, spec, 'configuration key "schedules"'));
-    this.client = new TaskClient(this.store, this.notifier, this.registry, this.config);
+    this.taskTypes = new TaskTypeCache(this.store.taskTypes, this.logger);
+    this.client = new TaskClient(this.store, this.notifier, this.registry, this.config, this.taskTypes);
     this.schedules = new Schedules(this.store, this.client, this.registry, this.config, this.logger);
     this.admin = new TaskAdmin(this.store, this.notifier, this.config, this.schedules);
   }
@@ -117,10 +120,21 @@ export class TaskWorker {
     return this.client.waitForCompletion(id, options);
   }
 
+  /**
+   * The worker's pool. Both load `modules` in this thread too, so this process's registry knows
+   * the handlers (for its logs, its task types and its own createTask calls); pool threads load
+   * them again, each into its own default registry.
+   */
   private createPool(): TaskPool {
     const { config } = this;
+    const loadModules = () => loadTaskModules(config.modules);
     if (config.pool === 'inline') {
-      return new InlinePool(this.registry, config.moduleRoot, () => loadTaskModules(config.modules));
+      return new InlinePool(this.registry, config.moduleRoot, loadModules);
+    }
+    if (this.registry !== defaultRegistry) {
+      throw new ConfigError("a registry passed to new TaskWorker({ registry }) does not reach pool threads (each thread loads " +
+        "`modules` into its own default registry): choose pool: 'inline' to run that registry's handlers, or register the " +
+        'tasks with registerTask/@Task in task files passed as modules and leave registry out');
     }
     if (config.modules.length === 0 && config.moduleRoot === undefined) {
       throw new ConfigError("pool 'thread' runs tasks in threads that must load your task files: pass modules " +
@@ -128,14 +142,30 @@ export class TaskWorker {
     }
     return new ThreadPool({ size: config.concurrency, modules: config.modules, moduleRoot: config.moduleRoot,
       memoryLimitMb: config.threadMemoryLimitMb },
-    (error) => this.logger.error({ err: error.message }, 'a pool thread could not be started; its slot waits while the pool keeps trying'));
+    (error) => this.logger.error({ err: error.message }, 'a pool thread could not be started; its slot waits while the pool keeps trying'),
+    loadModules);
+  }
+
+  /**
+   * Records this process's handlers and their defaults as task types, for enqueuers that do not
+   * load the handlers (best effort: on failure the worker runs on, and they use the config's defaults).
+   */
+  private async recordTaskTypes(): Promise<void> {
+    const types = this.registry.all().map(({ name, defaults }) => ({ name, defaults }));
+    try {
+      await this.store.taskTypes.record(types, Date.now());
+      this.taskTypes.invalidate();
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, "could not record the task types (run migrations?): processes that enqueue without loading the handlers use the config's defaults");
+    }
   }
 
   /** A worker with this instance's config; call start() on it. */
   createWorker(): Worker {
     const locks = new ClusterLocks(this.store.locks, newWorkerId(), this.config.channelPrefix, this.redis);
     const pool = this.createPool();
-    const worker = new Worker({ config: this.config, store: this.store, notifier: this.notifier, locks, pool, logger: this.logger });
+    const worker = new Worker({ config: this.config, store: this.store, notifier: this.notifier, locks, pool, logger: this.logger,
+      startup: { database: redactUrl(this.config.databaseUrl), taskNames: () => this.registry.names(), recordTaskTypes: () => this.recordTaskTypes() } });
     this.workers.add(worker);
     this.pools.set(worker, pool);
     return worker;

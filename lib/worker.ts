@@ -16,7 +16,7 @@ import type { TaskPool } from './pool/pool';
 import { Settler } from './settler';
 import { delay, Sleeper } from './sleeper';
 import type { WorkerStore } from './store/worker-store';
-import type { TaskCall, TaskRecord } from './types';
+import type { TaskCall, TaskOutcome, TaskRecord } from './types';
 import { WorkerPresence } from './worker-presence';
 
 export type WorkerState = 'new' | 'running' | 'stopping' | 'stopped';
@@ -28,10 +28,27 @@ export interface WorkerDeps {
   locks: ClusterLocks;
   pool: TaskPool;
   logger: Logger;
+  /** What the 'worker started' line names, and the task types to record once the modules are loaded. */
+  startup?: WorkerStartup;
+}
+
+export interface WorkerStartup {
+  /** The database, password redacted. */
+  database: string;
+  taskNames(): string[];
+  recordTaskTypes(): Promise<void>;
 }
 
 export function newWorkerId(): string {
   return `${hostname().slice(0, 60)}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}
+
+/** One word for a settled run: completed, failed, timeout or crash; or why nothing was written. */
+function outcomeLabel(outcome: TaskOutcome, settled: { state: string; retryAt: number | null }): string {
+  if (settled.state !== 'written') return `not written (${settled.state})`;
+  if (outcome.ok) return 'completed';
+  const kind = outcome.kind === 'error' ? 'failed' : outcome.kind;
+  return settled.retryAt !== null ? `${kind}, retry due` : kind;
 }
 
 function byClaimOrder(a: TaskRecord, b: TaskRecord): number {
@@ -90,9 +107,9 @@ export class Worker extends EventEmitter {
    * claiming yet; start() calls it too. An unreachable database does not fail it: claims retry.
    */
   prepare(): Promise<void> {
-    const { pool, store, logger } = this.deps;
+    const { pool, store, logger, startup } = this.deps;
     this.prepared ??= Promise.all([
-      pool.start(),
+      pool.start().then(() => startup?.recordTaskTypes()),
       store.warmUp().catch((error: unknown) =>
         logger.debug({ err: (error as Error).message }, 'could not open the database connections ahead of time')),
     ]).then(() => undefined);
@@ -111,7 +128,7 @@ export class Worker extends EventEmitter {
     this.every(this.leases.sweepIntervalMs, () => this.sweep());
     void this.sweep();
     logger.info({ worker: this.id, concurrency: config.concurrency, queues: config.queues.length ? config.queues : 'all',
-      pool: config.pool, retry: config.retry }, 'worker started');
+      pool: config.pool, retry: config.retry, database: this.deps.startup?.database, tasks: this.deps.startup?.taskNames() }, 'worker started');
     this.loopDone = this.loop();
   }
 
@@ -283,6 +300,10 @@ export class Worker extends EventEmitter {
       const timing = { startedAt, finishedAt, duration: (performance.now() - started) / 1000 };
       void this.settler.settle(record, outcome, timing).then((settled) => {
         settling.delete(record.id);
+        if (this.deps.logger.isLevelEnabled('debug')) {
+          this.deps.logger.debug({ task: record.id, name: record.name, queue: record.queue, attempt: record.retryCount,
+            duration: Math.round(timing.duration * 1000) / 1000, outcome: outcomeLabel(outcome, settled) }, 'task finished');
+        }
         if (settled.retryAt !== null) this.wakeAt(settled.retryAt);
         this.emit('task:settled', { id: record.id, outcome, written: settled.state === 'written' });
         this.wakeIfClaimDue(); // written: room to claim again

@@ -16,11 +16,11 @@ export class InlinePool implements TaskPool {
   constructor(
     private readonly registry: TaskRegistry,
     private readonly moduleRoot: string | undefined,
-    private readonly loadModules: () => void,
+    private readonly loadModules: () => Promise<void>,
   ) {}
 
   async start(): Promise<void> {
-    this.loadModules();
+    await this.loadModules();
   }
 
   declarations(): TaskDeclarations {

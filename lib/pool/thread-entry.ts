@@ -13,12 +13,10 @@ const port = parentPort!;
 const send = (message: FromThread) => port.postMessage(message);
 let controller: LazyAbortController | undefined;
 
-try {
-  loadTaskModules(data.modules, data.cwd);
-  send({ type: 'ready', declared: { tasks: defaultRegistry.names(), schedules: defaultRegistry.declaredSchedules() } });
-} catch (error) {
-  send({ type: 'load-error', error: describeError(error) });
-}
+loadTaskModules(data.modules, data.cwd).then(
+  () => send({ type: 'ready', declared: { tasks: defaultRegistry.names(), schedules: defaultRegistry.declaredSchedules() } }),
+  (error: unknown) => send({ type: 'load-error', error: describeError(error) }),
+);
 
 port.on('message', (message: ToThread) => {
   if (message.type === 'abort') {

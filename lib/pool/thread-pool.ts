@@ -43,6 +43,8 @@ export class ThreadPool implements TaskPool {
     private readonly options: ThreadPoolOptions,
     /** Told when a replacement thread cannot start; the pool keeps trying with backoff. */
     private readonly onThreadError: (error: Error) => void,
+    /** Loads the task modules in the worker's own thread too, first (its registry feeds logs and task types). */
+    private readonly loadModules: () => Promise<void> = async () => undefined,
   ) {}
 
   private spawn(): Promise<Thread> {
@@ -87,6 +89,8 @@ export class ThreadPool implements TaskPool {
   }
 
   async start(): Promise<void> {
+    // A module that fails to load fails here once, with its own error, before any thread starts.
+    await this.loadModules();
     const threads = await Promise.all(Array.from({ length: this.options.size }, () => this.spawn()));
     this.slots.push(...threads.map((t) => this.slotFor(t)));
   }

@@ -16,6 +16,7 @@ import { AdminStatements } from './admin-statements';
 import { DashboardStatements } from './dashboard-statements';
 import { LockStatements } from './lock-statements';
 import { ScheduleStatements } from './schedule-statements';
+import { TaskTypeStatements } from './task-type-statements';
 import { WorkerRegistryStatements } from './worker-registry-statements';
 
 /** Rows per INSERT statement: far below every driver's bind-parameter limit. */
@@ -57,6 +58,8 @@ export class TaskStore {
   readonly workers: WorkerRegistryStatements;
   /** The dashboard's reads: task pages, queue counts, throughput. */
   readonly dashboard: DashboardStatements;
+  /** The task types workers serve, with their handlers' defaults. */
+  readonly taskTypes: TaskTypeStatements;
 
   constructor(readonly sequelize: Sequelize) {
     this.dialect = dialectFor(sequelize);
@@ -66,6 +69,7 @@ export class TaskStore {
     this.schedules = new ScheduleStatements(this.runner, this.dialect);
     this.workers = new WorkerRegistryStatements(this.runner);
     this.dashboard = new DashboardStatements(this.runner);
+    this.taskTypes = new TaskTypeStatements(this.runner);
   }
 
   /** How the worker should treat a failed statement: run it again at once, give up, or back off. */

@@ -182,8 +182,9 @@ describe('tw-admin CLI (SQLite)', function () {
   it('bad usage exits 2 with a message; an unknown id or a missing table exits 1 with a hint', async function () {
     const emptyFile = path.join(dir, 'empty.sqlite');
     writeFileSync(emptyFile, '');
-    const [badAge, badStatus, unknown, noTable, noFile] = await Promise.all([
+    const [badAge, minuteOrMonth, badStatus, unknown, noTable, noFile] = await Promise.all([
       twAdmin(['purge', '--older-than', 'soon', '--database-url', url]),
+      twAdmin(['purge', '--older-than', '1m', '--database-url', url]),
       twAdmin(['list', '--status', 'DONE', '--database-url', url]),
       twAdmin(['show', '2222222222222222222222', '--database-url', url]),
       twAdmin(['list', '--database-url', `sqlite:${emptyFile}`]),
@@ -191,6 +192,8 @@ describe('tw-admin CLI (SQLite)', function () {
     ]);
     expect(badAge.code).to.equal(2);
     expect(badAge.stderr).to.match(/"soon" is not a duration/);
+    expect(minuteOrMonth.code, 'purge --older-than 1m (minutes or months?)').to.equal(2);
+    expect(minuteOrMonth.stderr).to.match(/"1m" is ambiguous.*30min.*30d/s);
     expect(badStatus.code).to.equal(2);
     expect(badStatus.stderr).to.match(/--status takes one of PENDING, PROGRESS, COMPLETED, FAILED/);
     expect(unknown.code).to.equal(1);
