@@ -12,6 +12,7 @@ import {
   changedText, listText, purgeText, scheduleChangedText, scheduleJson, schedulesText, showText, statsText, taskJson,
 } from './admin-format';
 import { loadConfigFile, mergeOptions } from './config-file';
+import { explainError } from './errors';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -74,13 +75,7 @@ async function run(admin: TaskAdmin, request: ActionRequest, json: boolean): Pro
   }
 }
 
-/** A missing table is the usual first-run mistake: say how to fix it. */
-function explain(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/tw_(tasks|schedules)/.test(message) && /(no such table|does not exist|doesn't exist)/i.test(message)) {
-    return 'the task table does not exist in this database: run `tw-worker migrate` (with the same --database-url) first';
   }
-  return message;
 }
 
 /** Opening a missing SQLite file would create an empty one: refuse instead (tw-admin never creates a database). */
@@ -130,6 +125,6 @@ async function main(): Promise<number> {
 
 main().then((code) => process.exit(code), (error: unknown) => {
   const code = error instanceof TaskWorkerError ? (REFUSALS.has(error.code) ? 1 : 2) : 1;
-  process.stderr.write(`tw-admin: ${explain(error)}\n`);
+  process.stderr.write(`tw-admin: ${explainError(error) ?? (error as Error).message}\n`);
   process.exit(code);
 });

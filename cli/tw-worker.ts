@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { TaskWorker, TaskWorkerError, type Worker } from '../lib/index';
 import { parseArgs } from './args';
 import { loadConfigFile, mergeOptions } from './config-file';
+import { explainError } from './errors';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -78,6 +79,8 @@ main().catch((error: unknown) => {
     process.stderr.write(`tw-worker: ${error.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`tw-worker: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  // A database that is unreachable or missing is one line; a stack only for what looks like a bug.
+  const explained = explainError(error);
+  process.stderr.write(`tw-worker: ${explained ?? (error instanceof Error ? error.stack ?? error.message : String(error))}\n`);
   process.exit(1);
 });

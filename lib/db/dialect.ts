@@ -59,6 +59,8 @@ export interface MigrationLock {
 
 export interface Dialect {
   readonly name: DialectName;
+  /** The npm package of the driver Sequelize loads (an optional peer dependency of task-worker). */
+  readonly driver: 'pg' | 'mysql2' | 'sqlite3';
   /** Driver and pool settings for a database URL of this dialect. */
   connectionSettings(url: string, poolMax: number): ConnectionSettings;
   /** Installs this dialect's per-session settings on a Sequelize instance we opened. */

@@ -66,6 +66,7 @@ class MariadbRunner implements SqlRunner {
 
 export const mariadb: Dialect = {
   name: 'mariadb',
+  driver: 'mysql2',
 
   connectionSettings: (url, poolMax) => ({
     // MariaDB and MySQL both go through Sequelize's mysql dialect and the mysql2 driver.

@@ -3,8 +3,10 @@
 // sequelize-typescript) the same way. The first query connects.
 import { Sequelize as BaseSequelize } from 'sequelize';
 import { Sequelize } from 'sequelize-typescript';
+import { redactUrl } from '../config';
 import { ConfigError } from '../errors';
 import { DatabaseTask } from '../model';
+import { requireDriver } from './driver';
 import { dialectFor, dialectNameOf, dialectNameOfUrl } from './index';
 import { defineModelOn } from './sequelize-internals';
 
@@ -15,6 +17,7 @@ export interface DatabaseOptions {
 
 export function openDatabase(url: string, options: DatabaseOptions = {}): Sequelize {
   const dialect = dialectFor(dialectNameOfUrl(url));
+  requireDriver(dialect, redactUrl(url));
   const settings = dialect.connectionSettings(url, options.poolMax ?? 10);
   const sequelizeOptions = { ...settings.options, models: [DatabaseTask] };
   const sequelize = settings.url === undefined ? new Sequelize(sequelizeOptions) : new Sequelize(settings.url, sequelizeOptions);

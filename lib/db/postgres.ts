@@ -161,6 +161,7 @@ export const COMPLETE_SQL =
 
 export const postgres: Dialect = {
   name: 'postgres',
+  driver: 'pg',
 
   connectionSettings: (url, poolMax) => ({
     url,

@@ -88,6 +88,7 @@ class SqliteRunner implements SqlRunner {
 
 export const sqlite: Dialect = {
   name: 'sqlite',
+  driver: 'sqlite3',
 
   connectionSettings: (url) => ({ url: undefined, options: { dialect: 'sqlite', logging: false, storage: storageOf(url) } }),
 
