@@ -75,9 +75,6 @@ async function run(admin: TaskAdmin, request: ActionRequest, json: boolean): Pro
   }
 }
 
-  }
-}
-
 /** Opening a missing SQLite file would create an empty one: refuse instead (tw-admin never creates a database). */
 function assertSqliteFileExists(url: string): void {
   if (!url.startsWith('sqlite:')) return;
