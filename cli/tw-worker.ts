@@ -11,6 +11,9 @@ import { explainError } from './errors';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
 
+/** How often a worker started by npx checks that npx is still its parent. */
+const PARENT_CHECK_MS = 1000;
+
 /** After a second signal, the longest wait for the hand-back before exiting anyway. */
 const STOP_NOW_DEADLINE_MS = 10_000;
 
@@ -45,6 +48,28 @@ function handleSignals(tw: TaskWorker, started: Promise<Worker>): void {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  watchNpxParent(() => {
+    tw.logger.warn('the npx that started tw-worker has exited without passing on its signal: stopping as on SIGTERM ' +
+      '(under a process manager, start node_modules/.bin/tw-worker itself)');
+    onSignal('SIGTERM');
+  });
+}
+
+/**
+ * `npx tw-worker` runs this process under npm and a shell, and npm does not pass SIGTERM on: a
+ * process manager that stops npx would orphan the worker. Under npx (npm_command=exec) the parent
+ * is watched, and its exit is taken as the SIGTERM it never forwarded. Started directly
+ * (node_modules/.bin/tw-worker, the documented way), nothing is watched.
+ */
+function watchNpxParent(stop: () => void): void {
+  if (process.env.npm_command !== 'exec') return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    stop();
+  }, PARENT_CHECK_MS);
+  timer.unref();
 }
 
 async function main(): Promise<void> {
