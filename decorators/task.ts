@@ -6,6 +6,7 @@
 import { ValidationError } from '../lib/errors';
 import { defaultRegistry, TASK_NAMESPACE, type TaskHandler, type TaskRegistry } from '../lib/registry';
 import type { TaskDefaults } from '../lib/types';
+import { decoratedMethod, isStandardContext, type TaskMethodDecorator } from './modes';
 import { methodSchedules } from './schedule';
 
 /**
@@ -27,17 +28,6 @@ type AnyClass = abstract new (...args: any[]) => any;
 export interface TaskClassDecorator {
   <C extends AnyClass>(target: C): void;
   <C extends AnyClass>(target: C, context: ClassDecoratorContext<C>): void;
-}
-
-/** A method decorator in both modes: `(prototype, name, descriptor)` legacy, `(method, context)` standard. */
-export interface TaskMethodDecorator {
-  (target: object, propertyKey: string | symbol, descriptor?: PropertyDescriptor): void;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  (method: (this: any, ...args: any[]) => any, context: ClassMethodDecoratorContext): void;
-}
-
-function isStandardContext(value: unknown): value is { kind: string; name: string | symbol; static?: boolean; private?: boolean } {
-  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
 }
 
 /**
@@ -64,7 +54,7 @@ export function Task(namespace?: string | TaskClassOptions, options: TaskClassOp
       if (typeof descriptor?.value !== 'function') continue;
       const methodDefaults = methodOptions.get(descriptor.value as object) ?? {};
       registry.register(`${prefix}.${method}`, (...args: unknown[]) => getInstance()[method](...args),
-        { ...classDefaults, ...methodDefaults, schedule: methodSchedules(prototype, method) });
+        { ...classDefaults, ...methodDefaults, schedule: methodSchedules(descriptor.value as object) });
     }
     Object.defineProperty(target, TASK_NAMESPACE, { value: prefix });
   }) as TaskClassDecorator;
@@ -73,15 +63,8 @@ export function Task(namespace?: string | TaskClassOptions, options: TaskClassOp
 /** Defaults for one method of a @Task class; they win over the class's. */
 export function TaskOptions(options: TaskDefaults): TaskMethodDecorator {
   return ((target: unknown, key: unknown, descriptor?: PropertyDescriptor) => {
-    if (isStandardContext(key)) {
-      if (key.kind !== 'method' || key.static || key.private) {
-        throw new ValidationError(`@TaskOptions applies to a public instance method of a @Task class; ${String(key.name)} is a ${key.static ? 'static ' : ''}${key.private ? 'private ' : ''}${key.kind}`);
-      }
-      methodOptions.set(target as object, options);
-      return;
-    }
-    const method = descriptor?.value ?? (target as Record<string | symbol, unknown>)[key as string | symbol];
-    if (typeof method !== 'function') throw new ValidationError(`@TaskOptions applies to a method; ${String(key)} is not one`);
-    methodOptions.set(method as object, options);
+    methodOptions.set(decoratedMethod('@TaskOptions', target, key, descriptor), options);
   }) as TaskMethodDecorator;
 }
+
+export type { TaskMethodDecorator };
