@@ -2,22 +2,14 @@
 // internal stack: a ConfigError, a database that does not exist, a TypeScript file passed to
 // --require, a task file with decorator syntax Node cannot run; and the start and per-task logs.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TaskWorker } from '../../lib/index';
 import { freshDatabase, PG_ADMIN_URL, requireService } from '../support/services';
-import { cleanupWorkers, faultDir, WorkerProcess } from '../support/worker-process';
+import { cleanupWorkers, faultDir, runTwWorker, WorkerProcess } from '../support/worker-process';
 
-const CLI = path.resolve(__dirname, '..', '..', 'cli', 'tw-worker.js');
-
-function run(args: string[], cwd: string) {
-  const env: NodeJS.ProcessEnv = { ...process.env, TW_LOG_LEVEL: 'info' };
-  delete env.DATABASE_URL;
-  delete env.REDIS_URL;
-  return spawnSync(process.execPath, [CLI, ...args], { cwd, env, encoding: 'utf8', timeout: 30_000 });
-}
+const run = runTwWorker;
 
 /** Exactly one line on stderr, starting "tw-worker: ", with no stack frame. */
 function oneLine(stderr: string): string {

@@ -1,22 +1,18 @@
 // The tw-worker command end to end: help, flag and config errors that stop before anything is
 // written, migrate twice, and settings read from package.json.
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TaskRegistry, TaskWorker } from '../../lib/index';
 import { waitFor } from '../support/wait';
+import { runTwWorker } from '../support/worker-process';
 
 const CLI = path.resolve(__dirname, '..', '..', 'cli', 'tw-worker.js');
 const LIB = path.resolve(__dirname, '..', '..', 'lib', 'index.js');
 
-function run(args: string[], cwd: string) {
-  const env: NodeJS.ProcessEnv = { ...process.env, TW_LOG_LEVEL: 'info' };
-  delete env.DATABASE_URL;
-  delete env.REDIS_URL;
-  return spawnSync(process.execPath, [CLI, ...args], { cwd, env, encoding: 'utf8', timeout: 30_000 });
-}
+const run = runTwWorker;
 
 describe('tw-worker CLI', function () {
   this.timeout(60_000);

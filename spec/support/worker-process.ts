@@ -1,7 +1,7 @@
 // Real tw-worker processes for the fault specs: spawn one, wait for a log line, send signals,
 // await the exit code; read what the fault-task fixtures recorded. Every process's output is kept
 // and printed when a test fails (call cleanupWorkers in afterEach).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,6 +11,14 @@ import { waitFor } from './wait';
 const ROOT = path.resolve(__dirname, '..', '..'); // dist/
 export const CLI = path.join(ROOT, 'cli', 'tw-worker.js');
 export const FAULT_TASKS = path.join(ROOT, 'spec', 'fixtures', 'fault-tasks.js');
+
+/** Runs tw-worker to its end (flag and start-up errors), at log level info, with no DATABASE_URL or REDIS_URL inherited. */
+export function runTwWorker(args: string[], cwd: string) {
+  const env: NodeJS.ProcessEnv = { ...process.env, TW_LOG_LEVEL: 'info' };
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+  return spawnSync(process.execPath, [CLI, ...args], { cwd, env, encoding: 'utf8', timeout: 30_000 });
+}
 
 export interface WorkerProcessOptions {
   /** Names the process in printed logs. */

@@ -1,12 +1,13 @@
 // Small things a new user meets: a missing database driver (an optional peer dependency) or a
 // sqlite3 whose native module was never built is a ConfigError that says what to run; the channel
-// prefix has a flag and an environment variable; purge ages refuse the ambiguous "m".
+// prefix has a flag and an environment variable; purge ages refuse the ambiguous "m"; a registry
+// passed with the thread pool (which its threads never see) is refused.
 import { expect } from 'chai';
 import Module from 'node:module';
 import { parseArgs } from '../../cli/args';
 import { parseDuration } from '../../cli/admin-args';
 import { requireDriver } from '../../lib/db/driver';
-import { ConfigError, resolveConfig } from '../../lib/index';
+import { ConfigError, resolveConfig, TaskRegistry, TaskWorker } from '../../lib/index';
 
 type Resolver = (request: string, ...rest: unknown[]) => string;
 type Loader = (request: string, ...rest: unknown[]) => unknown;
@@ -73,5 +74,16 @@ describe('purge ages', () => {
     expect(parseDuration('500ms')).to.equal(500);
     expect(() => parseDuration('1m')).to.throw(/"1m" is ambiguous.*30min.*30d/s);
     expect(() => parseDuration('1h30m')).to.throw(/ambiguous/);
+  });
+});
+
+describe('a registry passed to TaskWorker with the thread pool', () => {
+  it('is a ConfigError when a worker is created, naming the two ways out', async () => {
+    const tw = new TaskWorker({ databaseUrl: 'sqlite::memory:', registry: new TaskRegistry(), pool: 'thread', modules: ['./tasks.js'], logLevel: 'silent' });
+    try {
+      expect(() => tw.createWorker()).to.throw(ConfigError, /does not reach pool threads.*pool: 'inline'.*modules/s);
+    } finally {
+      await tw.close();
+    }
   });
 });
