@@ -1,7 +1,7 @@
 // Parses tw-admin's commands and flags with commander into one request; every bad value is rejected
 // with a message naming the flag. Nothing here touches the database.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DURATION_HINT, parseDuration as parseDurationText, TaskStatus, type TaskWorkerOptions } from '../lib/index';
+import { parseDuration as parseDurationText, purgeAgeProblem, TaskStatus, type TaskWorkerOptions } from '../lib/index';
 
 export type AdminRequest =
   | { command: 'list'; status?: TaskStatus; queue?: string; name?: string; limit: number }
@@ -22,17 +22,11 @@ export interface AdminCli {
   json: boolean;
 }
 
-/**
- * '7d', '12h', '30min', '90s', '500ms', '2w', or combined like '1d12h'; returns milliseconds. A bare
- * 'm' is refused here: minutes or months? (Purging a month early is not a mistake to make silently.)
- */
+/** '7d', '12h', '30min', '90s', '500ms', '2w', or combined like '1d12h'; returns milliseconds (a bare 'm' is refused). */
 export function parseDuration(text: string): number {
-  const ms = parseDurationText(text);
-  if (ms !== null && /\d(?:\.\d+)?m(?!s|in)/.test(text)) {
-    throw new InvalidArgumentError(`"${text}" is ambiguous: "m" could be minutes or months; write min for minutes (e.g. 30min) or days for months (e.g. 30d)`);
-  }
-  if (ms === null) throw new InvalidArgumentError(`"${text}" is not a duration; use ${DURATION_HINT.replace(', m,', ', min,')}`);
-  return ms;
+  const problem = purgeAgeProblem(text);
+  if (problem) throw new InvalidArgumentError(problem);
+  return parseDurationText(text)!;
 }
 
 function wholeNumber(flag: string, min: number, max: number) {

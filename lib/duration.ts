@@ -13,7 +13,8 @@ export function parseDuration(text: string): number | null {
   return total;
 }
 
-export const DURATION_HINT = 'a number and a unit (ms, s, m, h, d, w), e.g. 30s, 12h or 1d12h';
+/** The forms to suggest: 'min' rather than 'm', which tw-admin refuses as ambiguous (minutes or months?). */
+export const DURATION_HINT = 'a number and a unit (ms, s, min, h, d, w), e.g. 30s, 12h or 1d12h';
 
 /** Milliseconds as the shortest duration text that reads back the same: 90 min -> '1h30m'. */
 export function formatDuration(ms: number): string {
@@ -28,4 +29,17 @@ export function formatDuration(ms: number): string {
     }
   }
   return text || '0s';
+}
+
+/**
+ * Why `text` is not an age to purge by, or undefined when it is one: a purge deletes, so a bare 'm'
+ * (minutes or months?) is refused with the two spellings that say which, as tw-admin and the
+ * dashboard both do. Schedules take 'm' as minutes.
+ */
+export function purgeAgeProblem(text: string): string | undefined {
+  if (parseDuration(text) === null) return `"${text}" is not a duration; use ${DURATION_HINT}`;
+  if (/\d(?:\.\d+)?m(?!s|in)/.test(text)) {
+    return `"${text}" is ambiguous: "m" could be minutes or months; write min for minutes (e.g. 30min) or days for months (e.g. 30d)`;
+  }
+  return undefined;
 }

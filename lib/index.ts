@@ -11,7 +11,7 @@ export { TaskRegistry, defaultRegistry, registerTask, taskNameOf, type TaskHandl
 export { Schedules, type ScheduleInfo, type SyncResult } from './schedules';
 export { Scheduler } from './scheduler';
 export type { ScheduleOptions, ScheduleSpec, TaskScheduleOptions, ScheduleSource } from './schedule-spec';
-export { parseDuration, formatDuration, DURATION_HINT } from './duration';
+export { parseDuration, formatDuration, purgeAgeProblem, DURATION_HINT } from './duration';
 export { currentTask, type TaskContext } from './context';
 export { TaskStatus, type CreateTaskOptions, type TaskSpec, type TaskDefaults, type JsonValue, type JsonObject } from './types';
 export { TaskWorkerError, ValidationError, UnknownTaskError, DuplicateTaskError, ConfigError, ScheduleError } from './errors';

@@ -3,7 +3,7 @@
 // failed tasks of a filter, purge finished tasks older than an age. Query and body values are
 // checked here; a bad one is a 400 that says what is expected.
 import type { TaskAdmin } from '../admin';
-import { DURATION_HINT, parseDuration } from '../duration';
+import { parseDuration, purgeAgeProblem } from '../duration';
 import { isTaskId } from '../ids';
 import { STATUS_FILTERS, type StatusFilter, type TaskFilter } from '../store/dashboard-statements';
 import type { TaskStore } from '../store/task-store';
@@ -146,9 +146,10 @@ export class DashboardApi {
 
   async purge(body: Record<string, unknown>): Promise<ActionResultJson> {
     const olderThan = text(body.olderThan, 'olderThan', 40);
-    if (olderThan === undefined) throw bad('olderThan is required: an age such as 7d, 12h or 1d12h');
-    const olderThanMs = parseDuration(olderThan);
-    if (olderThanMs === null) throw bad(`"${olderThan}" is not a duration; use ${DURATION_HINT}`);
+    if (olderThan === undefined) throw bad('olderThan is required: an age such as 7d, 12h, 30min or 1d12h');
+    const problem = purgeAgeProblem(olderThan);
+    if (problem) throw bad(problem);
+    const olderThanMs = parseDuration(olderThan)!;
     const dryRun = body.dryRun === true;
     const result = await this.source.admin.purge(olderThanMs, { dryRun });
     const deleted = result.completed + result.failed;

@@ -265,6 +265,8 @@ for (const dialect of ALL_DIALECTS) {
       await request(app).get(`${MOUNT}/api/tasks/${failing[0].id}`).expect(404);
       const badAge = await request(app).post(`${MOUNT}/api/purge`).set(ok).send({ olderThan: 'soon' }).expect(400);
       expect(badAge.body.error.message).to.match(/"soon" is not a duration/);
+      const minuteOrMonth = await request(app).post(`${MOUNT}/api/purge`).set(ok).send({ olderThan: '1m' }).expect(400);
+      expect(minuteOrMonth.body.error.message).to.match(/"1m" is ambiguous.*30min.*30d/);
     });
 
     it('authorize decides every request; a failure of the dashboard itself answers a generic 500 and reaches onError only', async function () {
