@@ -2,6 +2,7 @@
 // experimentalDecorators), compiled by the pinned TypeScript and by the current major: every build
 // compiles without an error (no TS1241) and registers the same tasks with the same defaults.
 import { expect } from 'chai';
+import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { compile, compilers, linkModule, REPO, runNode, scratchDir, writeFiles, type DecoratorMode } from '../support/scratch-app';
 
@@ -47,13 +48,16 @@ function tsconfig(mode: DecoratorMode): string {
 
 describe('decorators in both modes, with the pinned and the current TypeScript', function () {
   this.timeout(120_000);
+  const made: string[] = [];
+  after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
   for (const using of compilers()) {
     for (const mode of ['standard', 'legacy'] as DecoratorMode[]) {
       it(`${using.label}, ${mode === 'standard' ? 'standard (TC39) decorators' : 'experimentalDecorators'}: compiles, registers the same tasks and defaults`, async () => {
         const dir = scratchDir(`decorators-${mode}`);
+        made.push(dir);
         writeFiles(dir, { 'package.json': '{ "name": "fixture", "private": true }', 'tsconfig.json': tsconfig(mode) });
-        writeFiles(dir, { 'src/tasks.ts': require('node:fs').readFileSync(FIXTURE, 'utf8') as string });
+        writeFiles(dir, { 'src/tasks.ts': readFileSync(FIXTURE, 'utf8') });
         linkModule(dir, 'task-worker', REPO);
         const built = await compile(dir, using);
         expect(built.output.trim(), 'tsc output').to.equal('');

@@ -3,7 +3,7 @@
 // is killed, instead of living on as an orphan.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { chmodSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { TaskWorker } from '../../lib/index';
 import { freshDatabase } from '../support/services';
@@ -55,5 +55,6 @@ describe('npx tw-worker: killing npx stops the worker too', function () {
     expect(text).to.include('the npx that started tw-worker has exited');
     expect(text).to.include('"worker stopped"');
     console.log(`      worker ${workerPid} exited after npx ${npx.pid} was killed`);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
