@@ -8,12 +8,14 @@ export type AdminRequest =
   | { command: 'show'; id: string }
   | { command: 'retry'; id: string }
   | { command: 'retry-failed'; status: 'FAILED' | 'FAILED_FINAL' | 'RETRYING'; queue?: string; name?: string; dryRun: boolean }
-  | { command: 'cancel'; id: string; reason?: string }
+  | { command: 'cancel'; id: string; reason?: string; waitSeconds: number }
   | { command: 'purge'; olderThanMs: number; olderThan: string; batchSize: number; dryRun: boolean }
   | { command: 'stats' }
   | { command: 'schedules' }
   | { command: 'schedule-pause' | 'schedule-resume' | 'schedule-run-now'; key: string }
-  | { command: 'dashboard'; port: number; host: string; readOnly: boolean };
+  | { command: 'dashboard'; port: number; host: string; readOnly: boolean }
+  | { command: 'queues' }
+  | { command: 'queue-pause' | 'queue-resume'; queue: string };
 
 export interface AdminCli {
   request: AdminRequest;
@@ -62,7 +64,7 @@ interface GlobalFlags {
 export function buildAdminProgram(version: string, onRequest: (request: AdminRequest) => void): Command {
   const program = new Command('tw-admin')
     .version(version)
-    .description("Inspect and repair task-worker's task table: list, show, retry, cancel, purge, stats, schedules; or serve the web dashboard.")
+    .description("Inspect and repair task-worker's task table: list, show, retry, cancel, purge, stats, queues, schedules; or serve the web dashboard.")
     .addOption(new Option('--database-url <url>', 'sqlite:file, postgres://... or mysql://... (env DATABASE_URL)'))
     .addOption(new Option('--redis-url <url>', 'redis:// or rediss:// to wake workers after retry/cancel at once (env REDIS_URL)'))
     .addOption(new Option('--channel-prefix <prefix>', "the workers' channel prefix, if not tw (env TW_CHANNEL_PREFIX)"))
@@ -79,11 +81,13 @@ Examples:
   tw-admin retry 2JaCvw9eCXudqaknjzkGQR
   tw-admin retry-failed --queue emails --dry-run
   tw-admin cancel 2JaCvw9eCXudqaknjzkGQR --reason "duplicate order"
+  tw-admin cancel 2JaCvw9eCXudqaknjzkGQR --wait 30      (a running task: wait until its worker has stopped it)
   tw-admin purge --older-than 7d
   tw-admin stats --json
   tw-admin schedules
   tw-admin schedules pause nightly-report
   tw-admin dashboard --port 8080
+  tw-admin queues pause emails
 
 Exit codes: 0 done, 1 refused (no such task, or a state the command does not apply to), 2 bad flags or config.`);
 
@@ -97,7 +101,7 @@ Exit codes: 0 done, 1 refused (no such task, or a state the command does not app
       onRequest({ command: 'list', status: o.status, queue: o.queue, name: o.name, limit: o.limit }));
 
   program.command('show <id>')
-    .description('one task: arguments, result, error with its stack, timings')
+    .description('one task: arguments, progress, result, error with its stack, timings, and every attempt')
     .action((id: string) => onRequest({ command: 'show', id }));
 
   program.command('retry <id>')
@@ -115,9 +119,12 @@ Exit codes: 0 done, 1 refused (no such task, or a state the command does not app
       onRequest({ command: 'retry-failed', status: o.status, queue: o.queue, name: o.name, dryRun: o.dryRun === true }));
 
   program.command('cancel <id>')
-    .description("a PENDING task (or one waiting for a retry) to FAILED with a CancelledError; running tasks are not touched")
+    .description('a PENDING task (or one waiting for a retry) to FAILED with a CancelledError; a running one is stopped by its worker ' +
+      '(its signal aborted, its thread ended after a short grace) and ends the same way')
     .option('--reason <text>', 'kept in the task error')
-    .action((id: string, o: { reason?: string }) => onRequest({ command: 'cancel', id, reason: o.reason }));
+    .addOption(new Option('--wait <seconds>', 'for a running task: wait up to this long until it has ended (default 0: do not wait)')
+      .argParser(wholeNumber('--wait', 0, 3600)).default(0))
+    .action((id: string, o: { reason?: string; wait: number }) => onRequest({ command: 'cancel', id, reason: o.reason, waitSeconds: o.wait }));
 
   program.command('purge')
     .description('delete COMPLETED and FAILED-for-good tasks that finished longer ago than --older-than, in small batches')
@@ -140,6 +147,16 @@ Exit codes: 0 done, 1 refused (no such task, or a state the command does not app
   schedules.command('resume <key>')
     .description('fire again from now on (fire times passed while paused are skipped)')
     .action((key: string) => onRequest({ command: 'schedule-resume', key }));
+  const queues = program.command('queues')
+    .description('queues with their counts and whether they are paused')
+    .action(() => onRequest({ command: 'queues' }));
+  queues.command('pause <queue>')
+    .description('stop every worker from claiming the queue\'s tasks (durable; running tasks finish, tasks can still be created)')
+    .action((queue: string) => onRequest({ command: 'queue-pause', queue }));
+  queues.command('resume <queue>')
+    .description('let workers claim the queue\'s tasks again')
+    .action((queue: string) => onRequest({ command: 'queue-resume', queue }));
+
   schedules.command('run-now <key>')
     .description("make one task of the schedule now, out of turn (its fire times do not change)")
     .action((key: string) => onRequest({ command: 'schedule-run-now', key }));

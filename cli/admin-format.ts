@@ -1,6 +1,6 @@
 // How tw-admin prints: aligned text for a terminal, or JSON for scripts (times as ISO-8601 UTC,
 // the result parsed from its JSON text, `final` saying whether the task can still run again).
-import type { DatabaseTask, PurgeResult, QueueStats, ScheduleInfo, TaskStats } from '../lib/index';
+import type { DatabaseTask, PurgeResult, QueueInfo, QueueState, QueueStats, ScheduleInfo, TaskAttempt, TaskStats } from '../lib/index';
 
 export interface TaskJson {
   id: string;
@@ -13,6 +13,8 @@ export interface TaskJson {
   kwargs: Record<string, unknown>;
   result: unknown;
   error: string | null;
+  errorCode: string | null;
+  progress: { percent: number; info: Record<string, unknown> | null; at: string } | null;
   retryCount: number;
   maxRetries: number | null;
   timeout: number;
@@ -26,20 +28,42 @@ export interface TaskJson {
   uniqueKey: string | null;
   scheduleKey: string | null;
   scheduledFor: string | null;
+  lastWorker: string | null;
+  cancelRequested: string | null;
+  /** Present when loaded (show, cancel --wait): every attempt, oldest first. */
+  attempts?: AttemptJson[];
+}
+
+export interface AttemptJson {
+  attempt: number;
+  outcome: string;
+  errorCode: string | null;
+  error: string | null;
+  worker: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  duration: number | null;
 }
 
 function iso(date: Date | null | undefined): string | null {
   return date ? date.toISOString() : null;
 }
 
+function attemptJson(a: TaskAttempt): AttemptJson {
+  return { ...a, startedAt: iso(a.startedAt), finishedAt: iso(a.finishedAt) };
+}
+
 export function taskJson(task: DatabaseTask): TaskJson {
+  const progress = task.progress;
   return {
     id: task.id, name: task.name, status: task.status, final: task.isFinal, queue: task.queue, priority: task.priority,
-    args: task.args, kwargs: task.kwargs, result: task.resultValue ?? null, error: task.error, retryCount: task.retryCount,
-    maxRetries: task.maxRetries, timeout: task.timeout, createdAt: iso(task.createdAt), runAt: iso(task.runAt),
+    args: task.args, kwargs: task.kwargs, result: task.resultValue ?? null, error: task.error, errorCode: task.errorCode ?? null,
+    progress: progress ? { percent: progress.percent, info: progress.info, at: progress.at.toISOString() } : null,
+    retryCount: task.retryCount, maxRetries: task.maxRetries, timeout: task.timeout, createdAt: iso(task.createdAt), runAt: iso(task.runAt),
     startedAt: iso(task.startedAt), finishedAt: iso(task.finishedAt), duration: task.duration, lockedBy: task.lockedBy,
     leaseExpiresAt: iso(task.leaseExpiresAt), uniqueKey: task.uniqueKey ?? null, scheduleKey: task.scheduleKey ?? null,
-    scheduledFor: iso(task.scheduledFor),
+    scheduledFor: iso(task.scheduledFor), lastWorker: task.lastWorker ?? null, cancelRequested: task.cancelRequested ?? null,
+    ...(task.attempts ? { attempts: task.attempts.map(attemptJson) } : {}),
   };
 }
 
@@ -79,6 +103,25 @@ function indent(text: string, by: string): string {
   return text.split('\n').join(`\n${by}`);
 }
 
+function progressText(task: DatabaseTask): string {
+  const p = task.progress;
+  if (!p) return '-';
+  return `${p.percent}%${p.info ? ` ${JSON.stringify(p.info)}` : ''}  (at ${time(p.at)})`;
+}
+
+/** The first line of an error, cut to fit a table cell. */
+function firstLine(text: string | null, max = 60): string {
+  if (text === null) return '-';
+  const line = text.split('\n')[0];
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+}
+
+function attemptsText(attempts: TaskAttempt[]): string {
+  if (attempts.length === 0) return '-';
+  return table(['#', 'OUTCOME', 'CODE', 'WORKER', 'STARTED (UTC)', 'DURATION', 'ERROR'],
+    attempts.map((a) => [String(a.attempt), a.outcome, a.errorCode ?? '-', a.worker ?? '-', time(a.startedAt), seconds(a.duration), firstLine(a.error)]));
+}
+
 export function showText(task: DatabaseTask): string {
   const json = (value: unknown) => JSON.stringify(value);
   const rows: Array<[string, string]> = [
@@ -88,6 +131,7 @@ export function showText(task: DatabaseTask): string {
     ['queue', `${task.queue}  (priority ${task.priority})`],
     ['args', json(task.args)],
     ['kwargs', json(task.kwargs)],
+    ['progress', progressText(task)],
     ['retries', `${task.retryCount} of ${task.maxRetries ?? "the worker's --retry"}`],
     ['timeout', `${task.timeout}s`],
     ['created', time(task.createdAt)],
@@ -98,10 +142,37 @@ export function showText(task: DatabaseTask): string {
     ...(task.uniqueKey ? [['unique key', task.uniqueKey] as [string, string]] : []),
     ...(task.scheduleKey ? [['schedule', `${task.scheduleKey}, fire time ${time(task.scheduledFor)}`] as [string, string]] : []),
     ['locked by', task.lockedBy ? `${task.lockedBy} until ${time(task.leaseExpiresAt)}` : '-'],
+    ...(task.cancelRequested ? [['cancelling', `requested: ${task.cancelRequested}`] as [string, string]] : []),
     ['result', task.result === null ? '-' : json(task.resultValue)],
-    ['error', task.error === null ? '-' : indent(task.error, ' '.repeat(11))],
+    ['error', task.error === null ? '-' : indent(`${task.errorCode ? `[${task.errorCode}] ` : ''}${task.error}`, ' '.repeat(11))],
   ];
-  return rows.map(([key, value]) => `${key.padEnd(10)} ${value}`).join('\n');
+  const text = rows.map(([key, value]) => `${key.padEnd(10)} ${value}`).join('\n');
+  return task.attempts ? `${text}\n\nattempts (oldest first; the last 20 failed ones are kept)\n${attemptsText(task.attempts)}` : text;
+}
+
+export function cancelText(task: DatabaseTask): string {
+  if (task.status === 'PROGRESS' && task.cancelRequested) {
+    return `cancelling ${task.id} (${task.name}): it is running on ${task.lockedBy ?? 'a worker'}, which stops it ` +
+      '(at once with Redis, else within a heartbeat); it then ends FAILED with a CancelledError';
+  }
+  return changedText('cancelled', task);
+}
+
+export function queueJson(queue: QueueState | QueueInfo): Record<string, unknown> {
+  return { ...queue, pausedAt: iso(queue.pausedAt) };
+}
+
+export function queuesText(queues: QueueInfo[]): string {
+  if (queues.length === 0) return 'no queues';
+  return table(['QUEUE', 'STATE', 'PENDING', 'PROGRESS', 'RETRYING', 'OLDEST WAITING', 'PAUSED SINCE (UTC)'],
+    queues.map((q) => [q.name, q.paused ? 'paused' : 'running', String(q.stats.PENDING), String(q.stats.PROGRESS), String(q.stats.retrying),
+      q.stats.oldestReadyAgeSeconds === null ? '-' : seconds(q.stats.oldestReadyAgeSeconds), time(q.pausedAt)]));
+}
+
+export function queueChangedText(queue: QueueState): string {
+  return queue.paused
+    ? `paused queue ${queue.name} (since ${time(queue.pausedAt)} UTC): workers claim none of its tasks; running ones finish`
+    : `resumed queue ${queue.name}: workers claim its tasks again`;
 }
 
 export function changedText(verb: string, task: DatabaseTask): string {

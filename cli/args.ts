@@ -29,6 +29,14 @@ function seconds(flag: string) {
   };
 }
 
+function port(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n > 65_535) throw new InvalidArgumentError(`${flag} takes a port number from 0 to 65535, e.g. ${flag} 9464`);
+    return n;
+  };
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -63,12 +71,16 @@ export function buildProgram(version: string): Command {
     .addOption(new Option('--config <file>', 'config file (default: "tw-worker" in package.json, .tw-workerrc.json, tw-worker.config.js)'))
     .addOption(new Option('--no-migrate', 'do not apply pending migrations at start'))
     .addOption(new Option('--no-scheduler', 'do not fire schedules in this worker (it still stores the declared ones)'))
+    .addOption(new Option('--metrics-port <port>', 'serve Prometheus metrics at http://<host>:<port>/metrics (0: any free port)')
+      .argParser(port('--metrics-port')))
+    .addOption(new Option('--metrics-host <host>', 'interface of the metrics server (default: all)'))
     .showHelpAfterError('(run tw-worker --help for every flag)')
     .addHelpText('after', `
 Examples:
   tw-worker migrate --database-url postgres://app@localhost/app
   tw-worker --require ./dist/tasks.js --concurrency 4 --retry 1
   REDIS_URL=redis://localhost:6379 tw-worker --require ./dist/tasks.js --queue emails
+  tw-worker --require ./dist/tasks.js --metrics-port 9464
 
 Flags win over the config file, which wins over the environment.`);
   return program;
@@ -93,6 +105,8 @@ interface ParsedFlags {
   config?: string;
   migrate: boolean;
   scheduler: boolean;
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 /** Parses argv (without node and script); commander prints usage errors and exits with code 1. */
@@ -120,6 +134,8 @@ export function parseArgs(argv: string[], version: string): CliRequest {
     pool: flags.pool,
     moduleRoot: flags.moduleRoot,
     logLevel: flags.logLevel,
+    metricsPort: flags.metricsPort,
+    metricsHost: flags.metricsHost,
     // Only an explicit --no-scheduler: otherwise the config file decides.
     scheduler: program.getOptionValueSource('scheduler') === 'cli' ? flags.scheduler : undefined,
   };

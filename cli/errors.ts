@@ -12,8 +12,11 @@ function isDatabaseError(error: Error): boolean {
 export function explainError(error: unknown): string | undefined {
   if (!(error instanceof Error)) return String(error);
   const message = error.message.split('\n')[0];
-  if (/tw_(tasks|task_types|schedules)/.test(message) && /(no such table|does not exist|doesn't exist)/i.test(message)) {
+  if (/tw_(tasks|task_types|schedules|queues|task_attempts)/.test(message) && /(no such table|does not exist|doesn't exist)/i.test(message)) {
     return 'the task tables do not exist in this database: run `tw-worker migrate` (with the same --database-url) first';
+  }
+  if (/(no such column|column .* does not exist|unknown column)/i.test(message)) {
+    return `the schema is older than this version (${message}): run \`tw-worker migrate\` (with the same --database-url) first`;
   }
   if (isDatabaseError(error)) return `database error: ${message || error.name} (check --database-url or DATABASE_URL, and that the server is up)`;
   return undefined;

@@ -6,10 +6,11 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import pino from 'pino';
-import { ConfigError, serveDashboard, TaskAdmin, TaskWorker, TaskWorkerError } from '../lib/index';
+import { ConfigError, serveDashboard, TaskWorker, TaskWorkerError } from '../lib/index';
 import { parseAdminArgs, type AdminRequest } from './admin-args';
 import {
-  changedText, listText, purgeText, scheduleChangedText, scheduleJson, schedulesText, showText, statsText, taskJson,
+  cancelText, changedText, listText, purgeText, queueChangedText, queueJson, queuesText, scheduleChangedText, scheduleJson, schedulesText,
+  showText, statsText, taskJson,
 } from './admin-format';
 import { loadConfigFile, mergeOptions } from './config-file';
 import { explainError } from './errors';
@@ -18,11 +19,12 @@ import { explainError } from './errors';
 const { version } = require('../../package.json') as { version: string };
 
 /** Codes of refusals the operator can act on (exit 1), as opposed to bad config (exit 2). */
-const REFUSALS = new Set(['TW_NOT_FOUND', 'TW_WRONG_STATUS']);
+const REFUSALS = new Set(['TW_NOT_FOUND', 'TW_WRONG_STATUS', 'TW_NOT_PAUSED']);
 
 type ActionRequest = Exclude<AdminRequest, { command: 'dashboard' }>;
 
-async function run(admin: TaskAdmin, request: ActionRequest, json: boolean): Promise<string> {
+async function run(tw: TaskWorker, request: ActionRequest, json: boolean): Promise<string> {
+  const { admin } = tw;
   const out = (value: unknown, text: () => string) => (json ? JSON.stringify(value, null, 2) : text());
   switch (request.command) {
     case 'list': {
@@ -44,8 +46,9 @@ async function run(admin: TaskAdmin, request: ActionRequest, json: boolean): Pro
         `task${result.retried === 1 ? '' : 's'}${scope ? ` (${scope})` : ''}${result.dryRun ? '' : ': now PENDING'}`);
     }
     case 'cancel': {
-      const task = await admin.cancel(request.id, request.reason);
-      return out(taskJson(task), () => changedText('cancelled', task));
+      let task = await admin.cancel(request.id, request.reason);
+      if (!task.isFinal && request.waitSeconds > 0) task = (await tw.waitForCompletion(task.id, { timeout: request.waitSeconds })) ?? await admin.show(task.id);
+      return out(taskJson(task), () => cancelText(task));
     }
     case 'purge': {
       const result = await admin.purge(request.olderThanMs, { batchSize: request.batchSize, dryRun: request.dryRun });
@@ -67,6 +70,18 @@ async function run(admin: TaskAdmin, request: ActionRequest, json: boolean): Pro
     case 'schedule-resume': {
       const schedule = await admin.resumeSchedule(request.key);
       return out(scheduleJson(schedule), () => scheduleChangedText('resumed', schedule));
+    }
+    case 'queues': {
+      const queues = await admin.queues();
+      return out(queues.map(queueJson), () => queuesText(queues));
+    }
+    case 'queue-pause': {
+      const queue = await admin.pauseQueue(request.queue);
+      return out(queueJson(queue), () => queueChangedText(queue));
+    }
+    case 'queue-resume': {
+      const queue = await admin.resumeQueue(request.queue);
+      return out(queueJson(queue), () => queueChangedText(queue));
     }
     case 'schedule-run-now': {
       const task = await admin.runScheduleNow(request.key);
@@ -105,15 +120,15 @@ async function main(): Promise<number> {
   const cli = parseAdminArgs(process.argv.slice(2), version);
   const file = await loadConfigFile(cli.configFile);
   const options = mergeOptions(file.options, cli.options);
-  // Only the commands that change tasks publish wake-ups (and the dashboard hears them); the others never open Redis.
-  if (!['retry', 'retry-failed', 'cancel', 'schedule-run-now', 'dashboard'].includes(cli.request.command)) options.redisUrl = null;
+  // Only the commands that change tasks or queues publish wake-ups (and the dashboard hears them); the others never open Redis.
+  if (!['retry', 'retry-failed', 'cancel', 'schedule-run-now', 'queue-pause', 'queue-resume', 'dashboard'].includes(cli.request.command)) options.redisUrl = null;
   // Logs on stderr: stdout carries only the answer.
   const logger = pino({ level: options.logLevel ?? process.env.TW_LOG_LEVEL ?? 'warn' }, pino.destination(2));
   const tw = new TaskWorker({ ...options, logger });
   assertSqliteFileExists(tw.config.databaseUrl);
   try {
     if (cli.request.command === 'dashboard') return await dashboard(tw, cli.request);
-    process.stdout.write(`${await run(tw.admin, cli.request, cli.json)}\n`);
+    process.stdout.write(`${await run(tw, cli.request, cli.json)}\n`);
     return 0;
   } finally {
     await tw.close();

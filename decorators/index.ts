@@ -6,4 +6,5 @@ export { Task, TaskOptions, type TaskClassOptions } from './task';
 export { Schedule, type ScheduleOptions, type TaskScheduleOptions } from './schedule';
 export { registerTask, type TaskHandler, type TaskRegistration } from '../lib/registry';
 export { currentTask, type TaskContext } from '../lib/context';
+export { PermanentError, CancelledError } from '../lib/task-errors';
 export type { TaskDefaults, JsonValue, JsonObject } from '../lib/types';

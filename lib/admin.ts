@@ -1,8 +1,10 @@
 // Operator actions on the task table, for tw-admin, the dashboard and apps: list, show, retry (one,
-// or every failed task of a filter), cancel, purge, stats and schedules. The statements are the
-// store's (store/admin-statements.ts); here are the checks, the
-// refusals that say why, and the wake-ups that tell workers and waiters.
-import type { ResolvedConfig } from './config';
+// or every failed task of a filter), cancel (running tasks too), purge, stats, queues (pause,
+// resume) and schedules. The statements are the store's (store/admin-statements.ts and its
+// neighbours); here are the checks, the refusals that say why, and the wake-ups that tell workers
+// and waiters.
+import { taskWithAttempts } from './attempts';
+import { QUEUE_NAME_PATTERN, type ResolvedConfig } from './config';
 import { toModel } from './db/rows';
 import { TaskWorkerError, ValidationError } from './errors';
 import { CancelledError } from './task-errors';
@@ -82,6 +84,23 @@ export interface TaskStats {
   total: QueueStats;
 }
 
+/** Whether a queue is paused (workers claim none of its tasks) and since when. */
+export interface QueueState {
+  name: string;
+  paused: boolean;
+  pausedAt: Date | null;
+}
+
+/** A queue with tasks or a pause on record: its state and its counts. */
+export interface QueueInfo extends QueueState {
+  stats: QueueStats;
+}
+
+/** Longest cancel reason kept in the task's error. */
+const MAX_REASON_CHARS = 1000;
+/** Rounds of cancel before giving up on a task that keeps changing state under it. */
+const CANCEL_ROUNDS = 3;
+
 const FINISHED_KINDS: readonly FinishedKind[] = ['completed', 'failed'];
 
 function emptyStats(): QueueStats {
@@ -134,7 +153,14 @@ export class TaskAdmin {
     return (await this.store.admin.list({ ...filter, limit })).map(toModel);
   }
 
+  /** One task, with its attempts loaded (`task.attempts`). */
   async show(id: string): Promise<DatabaseTask> {
+    const record = await this.store.get(id);
+    if (!record) throw new TaskWorkerError('TW_NOT_FOUND', `no task with id ${id}`);
+    return taskWithAttempts(this.store, record);
+  }
+
+  private async current(id: string): Promise<DatabaseTask> {
     const record = await this.store.get(id);
     if (!record) throw new TaskWorkerError('TW_NOT_FOUND', `no task with id ${id}`);
     return toModel(record);
@@ -142,7 +168,7 @@ export class TaskAdmin {
 
   /** Throws the error that explains why a fenced update changed nothing. */
   private async refuse(id: string, action: string, allowed: string): Promise<never> {
-    const task = await this.show(id);
+    const task = await this.current(id);
     throw new TaskStateError(id, task.status, `cannot ${action} task ${id}: it is ${task.status}${task.status === 'FAILED' && !task.isFinal ? ' (retry scheduled)' : ''}; only ${allowed} tasks can be ${action === 'retry' ? 'retried' : 'cancelled'}`);
   }
 
@@ -158,7 +184,7 @@ export class TaskAdmin {
       changed = await this.store.admin.retry(id, now);
     } catch (error) {
       // The unique index refused: another task holding this one's uniqueKey is not final yet.
-      const task = await this.show(id);
+      const task = await this.current(id);
       const holder = task.uniqueKey ? (await this.store.activeByUniqueKeys([task.uniqueKey]))[0] : undefined;
       if (holder) {
         throw new TaskStateError(id, task.status, `cannot retry task ${id}: task ${holder.id} holds its uniqueKey ` +
@@ -167,7 +193,7 @@ export class TaskAdmin {
       throw error;
     }
     if (!changed) return this.refuse(id, 'retry', 'FAILED');
-    const task = await this.show(id);
+    const task = await this.current(id);
     await this.deliver('created', { id, queue: task.queue, runAt: now });
     return task;
   }
@@ -217,15 +243,80 @@ export class TaskAdmin {
   }
 
   /**
-   * Stops a task that has not started: PENDING, or FAILED with a retry scheduled. It becomes FAILED
-   * for good with a CancelledError, and whoever waits for it is told. A running task is not touched.
+   * Cancels a task. One that has not started (PENDING, or FAILED with a retry scheduled) becomes
+   * FAILED for good with a CancelledError at once, and whoever waits for it is told. A running one
+   * (PROGRESS) is returned still running with `cancelRequested` set: its worker aborts its signal
+   * (at once with Redis, else within a heartbeat, a third of the lease time), ends its run after a
+   * short grace if the handler does not return, and writes FAILED for good with the CancelledError;
+   * a result the run returns late is never written. `waitForCompletion` tells when it has ended.
    */
   async cancel(id: string, reason?: string): Promise<DatabaseTask> {
+    if (reason !== undefined && (typeof reason !== 'string' || reason.length > MAX_REASON_CHARS)) {
+      throw new ValidationError(`cancel: reason must be a string of at most ${MAX_REASON_CHARS} characters`);
+    }
     const error = new CancelledError(reason).storedText;
-    if (!(await this.store.admin.cancel(id, error, Date.now()))) return this.refuse(id, 'cancel', 'PENDING (or FAILED with a retry scheduled)');
-    const task = await this.show(id);
-    await this.deliver('failed', { id, queue: task.queue });
-    return task;
+    for (let round = 0; round < CANCEL_ROUNDS; round++) {
+      const now = Date.now();
+      if (await this.store.admin.cancel(id, { text: error, code: 'TW_CANCELLED' }, now)) {
+        const task = await this.current(id);
+        await this.deliver('failed', { id, queue: task.queue });
+        return task;
+      }
+      if (await this.store.cancels.request(id, error, now)) {
+        const task = await this.current(id);
+        await this.deliver('cancel', { id, queue: task.queue });
+        return task;
+      }
+      // Neither: it may have moved between the two statements (claimed, or failed for a retry). Look again.
+      if ((await this.current(id)).isFinal) break;
+    }
+    return this.refuse(id, 'cancel', 'PENDING, PROGRESS (or FAILED with a retry scheduled)');
+  }
+
+  /** Every queue that has tasks or was ever paused: paused or not, and its counts. */
+  async queues(): Promise<QueueInfo[]> {
+    const [stats, records] = await Promise.all([this.stats(), this.store.queues.list()]);
+    const states = new Map(records.map((r) => [r.name, r]));
+    const names = [...new Set([...Object.keys(stats.queues), ...states.keys()])].sort();
+    return names.map((name) => {
+      const pausedAt = states.get(name)?.pausedAt ?? null;
+      return { name, paused: pausedAt !== null, pausedAt: pausedAt === null ? null : new Date(pausedAt), stats: stats.queues[name] ?? emptyStats() };
+    });
+  }
+
+  private checkQueueName(action: string, name: string): void {
+    if (typeof name !== 'string' || !QUEUE_NAME_PATTERN.test(name)) {
+      throw new ValidationError(`${action}: "${String(name)}" is not a queue name (1-64 of A-Z a-z 0-9 _ . : -)`);
+    }
+  }
+
+  private async queueState(name: string): Promise<QueueState> {
+    const record = (await this.store.queues.list()).find((r) => r.name === name);
+    const pausedAt = record?.pausedAt ?? null;
+    return { name, paused: pausedAt !== null, pausedAt: pausedAt === null ? null : new Date(pausedAt) };
+  }
+
+  /**
+   * Pauses a queue in the whole cluster, durably (it survives restarts): workers stop claiming its
+   * tasks, at once with Redis, else within a poll interval. Tasks already running finish; tasks can
+   * still be created in it. Pausing a paused queue changes nothing.
+   */
+  async pauseQueue(name: string): Promise<QueueState> {
+    this.checkQueueName('pauseQueue', name);
+    await this.store.queues.pause(name, Date.now());
+    await this.deliver('queues', { id: name, queue: name });
+    return this.queueState(name);
+  }
+
+  /** Lets workers claim a paused queue's tasks again; refuses a queue that is not paused. */
+  async resumeQueue(name: string): Promise<QueueState> {
+    this.checkQueueName('resumeQueue', name);
+    if (!(await this.store.queues.resume(name, Date.now()))) {
+      const paused = (await this.store.queues.paused()).sort();
+      throw new TaskWorkerError('TW_NOT_PAUSED', `queue ${name} is not paused; paused queues: ${paused.join(', ') || 'none'}`);
+    }
+    await this.deliver('queues', { id: name, queue: name });
+    return this.queueState(name);
   }
 
   /**

@@ -3,6 +3,7 @@
 // defaults come from its createTask options, else this process's registry, else the task type a
 // worker recorded (lib/task-types.ts), else the config.
 import type { Transaction } from 'sequelize';
+import { taskWithAttempts } from './attempts';
 import type { ResolvedConfig } from './config';
 import { toModel } from './db/rows';
 import { ambientTransaction, outermostTransaction } from './db/sequelize-internals';
@@ -12,17 +13,30 @@ import { findNonJson, isPlainObject } from './json';
 import type { DatabaseTask } from './model';
 import type { Notifier } from './notifier/notifier';
 import type { ScheduleDefinition } from './schedule-spec';
+import { parseProgress, type TaskProgress } from './progress';
 import { assertTaskName, type TaskClass, type TaskRegistry } from './registry';
 import type { TaskStore } from './store/task-store';
 import type { TaskTypeCache } from './task-types';
 import type { CreateTaskOptions, JsonObject, JsonValue, TaskDefaults, TaskRecord, TaskSpec } from './types';
 import { resolveTypedCall, type TaskArgs, type TaskMethodName, type TypedCreateOptions } from './typed-tasks';
+import { traceCreate } from './tracing';
 import { checkMaxRetries, checkPriority, checkQueue, checkTimeout, label, type Where } from './validate';
 
-export interface WaitOptions {
+export interface GetTaskOptions {
+  /** Also load every attempt (`task.attempts`): one more query. Default false. */
+  attempts?: boolean;
+}
+
+export interface WaitOptions extends GetTaskOptions {
   /** Seconds to wait before giving up with null. Default 300, as in the seed. */
   timeout?: number;
 }
+
+/** Hears the tasks this client saved, once they are committed (metrics count them). */
+export type CreatedListener = (records: readonly TaskRecord[]) => void;
+
+/** Hears the progress of one task (see TaskClient.onProgress). */
+export type ProgressListener = (progress: TaskProgress) => void;
 
 const CREATE_KEYS = new Set(['args', 'kwargs', 'timeout', 'queue', 'priority', 'runAt', 'delay', 'maxRetries', 'uniqueKey', 'transaction']);
 const UNIQUE_KEY_MAX = 255;
@@ -30,6 +44,8 @@ const UNIQUE_KEY_MAX = 255;
 const UNIQUE_ROUNDS = 5;
 
 export class TaskClient {
+  private readonly createdListeners = new Set<CreatedListener>();
+
   constructor(
     private readonly store: TaskStore,
     private readonly notifier: Notifier,
@@ -131,6 +147,11 @@ export class TaskClient {
       uniqueKey: uniqueKey ?? null,
       scheduleKey: null,
       scheduledFor: null,
+      progress: null,
+      errorCode: null,
+      lastWorker: null,
+      cancelRequested: null,
+      traceContext: null,
     };
   }
 
@@ -207,6 +228,7 @@ export class TaskClient {
   announce(records: readonly TaskRecord[], transaction: Transaction | undefined): void {
     if (records.length === 0) return;
     const publish = () => {
+      for (const listener of this.createdListeners) listener(records);
       // One wake-up per distinct queue and start time is enough to wake every idle worker.
       const seen = new Set<string>();
       for (const r of records) {
@@ -243,9 +265,11 @@ export class TaskClient {
     const known = await this.defaultsFor([name]);
     const record = this.buildRecord(name, options ?? {}, Date.now(), `createTask("${String(name)}")`, known);
     const transaction = this.transactionFor(options?.transaction);
-    const { tasks, saved } = await this.save([record], transaction);
-    this.announce(saved, transaction);
-    return tasks ? tasks[0] : toModel(record);
+    return traceCreate([record], async () => {
+      const { tasks, saved } = await this.save([record], transaction);
+      this.announce(saved, transaction);
+      return tasks ? tasks[0] : toModel(record);
+    });
   }
 
   /**
@@ -262,24 +286,74 @@ export class TaskClient {
     const records = specs.map((spec, i) => this.buildRecord(spec.name, spec, now, () => `createTasks[${i}] ("${String(spec.name)}")`, known, true));
     if (records.length === 0) return [];
     const transaction = this.transactionFor(options.transaction);
-    if (records.some((r) => r.uniqueKey !== null)) {
-      const { tasks, saved } = await this.save(records, transaction);
-      this.announce(saved, transaction);
-      return tasks!;
-    }
-    const inserted = this.store.insert(records, transaction);
-    // The models (a third of the client's CPU time here) are built while the database works on the
-    // insert: setImmediate runs after the statement has been sent. Dropped if the insert fails.
-    const models = new Promise<DatabaseTask[]>((resolve) => setImmediate(() => resolve(records.map(toModel))));
-    await inserted;
-    this.announce(records, transaction);
-    return models;
+    return traceCreate(records, async () => {
+      if (records.some((r) => r.uniqueKey !== null)) {
+        const { tasks, saved } = await this.save(records, transaction);
+        this.announce(saved, transaction);
+        return tasks!;
+      }
+      const inserted = this.store.insert(records, transaction);
+      // The models (a third of the client's CPU time here) are built while the database works on the
+      // insert: setImmediate runs after the statement has been sent. Dropped if the insert fails.
+      const models = new Promise<DatabaseTask[]>((resolve) => setImmediate(() => resolve(records.map(toModel))));
+      await inserted;
+      this.announce(records, transaction);
+      return models;
+    });
   }
 
-  async getTask(id: string): Promise<DatabaseTask | null> {
+  /** The task, with its progress; with `{ attempts: true }` every attempt too. Null when there is none. */
+  async getTask(id: string, options: GetTaskOptions = {}): Promise<DatabaseTask | null> {
     if (!isTaskId(id)) return null;
     const record = await this.store.get(id);
-    return record ? toModel(record) : null;
+    if (!record) return null;
+    return options.attempts ? taskWithAttempts(this.store, record) : toModel(record);
+  }
+
+  /** Calls `listener` with the tasks this client saves (after their transaction commits); returns the remover. */
+  onCreated(listener: CreatedListener): () => void {
+    this.createdListeners.add(listener);
+    return () => this.createdListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` with task `id`'s progress: first the stored one (if any), then each new report
+   * as its worker writes it (a few times a second at most). With Redis this works from any process;
+   * without, this process hears its own workers at once and others' by reading the row every poll
+   * interval until the task is final. Resolves once listening, with the function that stops it.
+   */
+  async onProgress(id: string, listener: ProgressListener): Promise<() => void> {
+    if (!isTaskId(id)) throw new ValidationError(`onProgress: "${String(id)}" is not a task id`);
+    if (typeof listener !== 'function') throw new ValidationError('onProgress: pass a function (progress) => void');
+    let last = -Infinity;
+    let stopped = false;
+    const deliver = (progress: TaskProgress | null) => {
+      if (stopped || !progress || progress.at.getTime() <= last) return;
+      last = progress.at.getTime();
+      try {
+        listener(progress);
+      } catch (error) {
+        // A message handler must not throw into the notifier: the error is reported, the listening goes on.
+        process.emitWarning(`onProgress listener of task ${id} threw: ${(error as Error)?.message ?? String(error)}`);
+      }
+    };
+    const unsubscribe = await this.notifier.subscribe('progress', (event) => {
+      if (event.id === id) deliver(parseProgress(event.progress));
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const stop = () => {
+      stopped = true;
+      clearTimeout(timer);
+      unsubscribe();
+    };
+    const read = async () => {
+      const record = await this.store.get(id).catch(() => undefined);
+      if (record) deliver(parseProgress(record.progress));
+      const final = record === null || (record && (record.status === 'COMPLETED' || (record.status === 'FAILED' && record.runAt === null)));
+      if (!stopped && !final && this.config.redisUrl === null) timer = setTimeout(() => void read(), this.config.pollIntervalMs).unref();
+    };
+    await read();
+    return stop;
   }
 
   /**
@@ -307,7 +381,9 @@ export class TaskClient {
         signalled = false;
         const record = await this.store.get(id);
         if (!record) throw new TaskWorkerError('TW_NOT_FOUND', `waitForCompletion: no task with id ${id}`);
-        if (record.status === 'COMPLETED' || (record.status === 'FAILED' && record.runAt === null)) return toModel(record);
+        if (record.status === 'COMPLETED' || (record.status === 'FAILED' && record.runAt === null)) {
+          return options.attempts ? taskWithAttempts(this.store, record) : toModel(record);
+        }
         const left = deadline - Date.now();
         if (left <= 0) return null;
         if (signalled) continue;

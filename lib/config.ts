@@ -58,6 +58,13 @@ export interface TaskWorkerOptions {
   schedules?: Record<string, ScheduleSpec>;
   /** Whether workers started here fire due schedules (any number may; each fire time still makes one task). Default true. */
   scheduler?: boolean;
+  /**
+   * Serve Prometheus metrics at http://<metricsHost>:<metricsPort>/metrics once a worker starts
+   * (0: any free port, logged). Default: none (mount metricsHandler(tw) in your app instead).
+   */
+  metricsPort?: number | null;
+  /** Interface the metrics server listens on. Default: every interface. */
+  metricsHost?: string;
 }
 
 export interface ResolvedConfig {
@@ -85,6 +92,8 @@ export interface ResolvedConfig {
   /** As given; checked in full (normalizeSchedule) when the TaskWorker is created. Undefined: the key was absent. */
   schedules: Record<string, unknown> | undefined;
   scheduler: boolean;
+  metricsPort: number | null;
+  metricsHost: string | undefined;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -127,6 +136,7 @@ export function resolveConfig(options: TaskWorkerOptions = {}, env: NodeJS.Proce
     'databaseUrl', 'redisUrl', 'redisPassword', 'channelPrefix', 'concurrency', 'retry', 'queues',
     'pollInterval', 'leaseTime', 'backoffBase', 'backoffCap', 'pool', 'modules', 'moduleRoot',
     'shutdownGrace', 'defaultTimeout', 'completionBatchDelay', 'prefetch', 'threadMemoryLimit', 'logLevel', 'schedules', 'scheduler',
+    'metricsPort', 'metricsHost',
   ]);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new ConfigError(`unknown option "${key}"; known options: ${[...known].join(', ')}`);
@@ -168,6 +178,11 @@ export function resolveConfig(options: TaskWorkerOptions = {}, env: NodeJS.Proce
   }
   const scheduler = o.scheduler ?? true;
   if (typeof scheduler !== 'boolean') throw new ConfigError(`scheduler must be true or false; got ${String(scheduler)}`);
+  const metricsPort = o.metricsPort ?? null;
+  if (metricsPort !== null) integerIn('metricsPort', metricsPort, 0, 65_535);
+  if (o.metricsHost !== undefined && (typeof o.metricsHost !== 'string' || o.metricsHost === '')) {
+    throw new ConfigError(`metricsHost must be a host name or address, e.g. '127.0.0.1'; got ${String(o.metricsHost)}`);
+  }
   const logLevel = o.logLevel ?? env.TW_LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`logLevel must be one of ${LOG_LEVELS.join(', ')}; got ${logLevel}`);
   return {
@@ -195,5 +210,7 @@ export function resolveConfig(options: TaskWorkerOptions = {}, env: NodeJS.Proce
     logLevel,
     schedules: schedules as Record<string, unknown> | undefined,
     scheduler,
+    metricsPort,
+    metricsHost: o.metricsHost,
   };
 }

@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import { taskContextStorage, type TaskContext } from './context';
 import { findNonJson } from './json';
 import type { TaskRegistry } from './registry';
-import { ResultError } from './task-errors';
+import { PermanentError, ResultError } from './task-errors';
 import type { TaskCall, TaskOutcome } from './types';
 
 /** The stored text of an error: name, message and stack (the stack already starts with both). */
@@ -18,7 +18,7 @@ export function describeError(error: unknown): string {
 
 function serializeResult(value: unknown): TaskOutcome {
   const problem = findNonJson(value === undefined ? null : value, 'result');
-  if (problem) return { ok: false, kind: 'error', error: ResultError.notJson(problem).storedText };
+  if (problem) return { ok: false, kind: 'error', code: 'TW_RESULT', error: ResultError.notJson(problem).storedText };
   return { ok: true, result: JSON.stringify(value === undefined ? null : value) };
 }
 
@@ -39,6 +39,7 @@ export async function executeTask(
     const value = await taskContextStorage.run(context, () => task.handler(...args));
     return serializeResult(value);
   } catch (error) {
+    if (PermanentError.is(error)) return { ok: false, kind: 'error', code: 'TW_PERMANENT', final: true, error: describeError(error) };
     return { ok: false, kind: 'error', error: describeError(error) };
   }
 }

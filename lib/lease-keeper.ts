@@ -10,6 +10,7 @@ import type { Notifier } from './notifier/notifier';
 import type { Ownership } from './ownership';
 import { retryAt } from './retry-policy';
 import type { Settler } from './settler';
+import type { StaleTask } from './store/task-store';
 import type { WorkerStore } from './store/worker-store';
 import { WorkerLostError } from './task-errors';
 
@@ -23,6 +24,9 @@ export interface LeaseKeeperDeps {
   logger: Logger;
 }
 
+/** Told of each task the sweep recovered from a lost worker, once its failure is written. */
+export type RecoveredListener = (task: StaleTask, retryAt: number | null, code: string) => void;
+
 export class LeaseKeeper {
   private lastRenewedAt = Date.now();
   private warnedExpiry = false;
@@ -33,6 +37,7 @@ export class LeaseKeeper {
     private readonly owned: Ownership,
     private readonly settler: Pick<Settler, 'giveBack'>,
     private readonly health: DatabaseHealth,
+    private readonly onRecovered: RecoveredListener = () => undefined,
   ) {}
 
   /** How often the sweep runs: half a lease, between 250 ms and 30 s. */
@@ -119,10 +124,15 @@ export class LeaseKeeper {
         for (const stale of await store.findStale(now, STALE_SWEEP_LIMIT)) {
           // Our own task after a pause: still running here, and the heartbeat renews it.
           if (stale.lockedBy === this.owned.workerId && owned.has(stale.id)) continue;
-          const nextRunAt = retryAt(config, stale, 'lost', now);
-          const error = new WorkerLostError(stale.lockedBy, nextRunAt !== null).storedText;
+          // A task cancelled while its worker was lost ends cancelled, not retried.
+          const cancelled = stale.cancelRequested;
+          const nextRunAt = retryAt(config, stale, cancelled === null ? 'lost' : 'permanent', now);
+          const error = cancelled === null
+            ? { text: new WorkerLostError(stale.lockedBy, nextRunAt !== null).storedText, code: 'TW_WORKER_LOST' }
+            : { text: cancelled, code: 'TW_CANCELLED' };
           if (!(await store.failStale(stale, now, error, nextRunAt))) continue;
-          logger.warn({ task: stale.id, lostWorker: stale.lockedBy, retryable: nextRunAt !== null }, 'recovered a task from a lost worker');
+          logger.warn({ task: stale.id, lostWorker: stale.lockedBy, retryable: nextRunAt !== null, code: error.code }, 'recovered a task from a lost worker');
+          this.onRecovered(stale, nextRunAt, error.code);
           notifier.publish(nextRunAt !== null ? 'requeued' : 'failed', { id: stale.id, runAt: nextRunAt });
           if (nextRunAt !== null) retryReady = true;
         }

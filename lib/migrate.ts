@@ -12,9 +12,10 @@ import * as partialIndexes from './migrations/0002-partial-indexes';
 import * as byteOrderIds from './migrations/0003-byte-order-ids';
 import * as schedules from './migrations/0004-schedules-and-unique-tasks';
 import * as workersAndFailedList from './migrations/0005-workers-and-failed-list';
+import * as observability from './migrations/0006-observability';
 import * as taskTypes from './migrations/0007-task-types';
 
-const MIGRATIONS = [createTasks, partialIndexes, byteOrderIds, schedules, workersAndFailedList, taskTypes];
+const MIGRATIONS = [createTasks, partialIndexes, byteOrderIds, schedules, workersAndFailedList, observability, taskTypes];
 const MIGRATION_TABLE = 'tw_migrations';
 
 /** Umzug storage in our own table, writing inside the migration's transaction. */

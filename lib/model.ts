@@ -2,6 +2,8 @@
 // camelCase. Times are stored as epoch milliseconds (BIGINT, identical on every dialect and
 // cheap to compare in the claim) and read back as Date; JSON fields are stored as text.
 import { Column, DataType, Model, PrimaryKey, Table } from 'sequelize-typescript';
+import type { TaskAttempt } from './attempts';
+import { parseProgress, type TaskProgress } from './progress';
 import type { JsonObject, JsonValue, TaskStatus } from './types';
 
 export const TASK_TABLE = 'tw_tasks';
@@ -52,6 +54,17 @@ export class DatabaseTask extends Model {
   /** The error message and stack of the last failed attempt. */
   @Column(DataType.TEXT)
   declare error: string | null;
+
+  /**
+   * The stable code of `error`, to tell failures apart: TW_TASK_ERROR (the handler threw),
+   * TW_PERMANENT, TW_TIMEOUT, TW_WORKER_LOST, TW_CANCELLED, TW_RESULT, TW_THREAD_CRASH, TW_WORKER_STOPPED.
+   */
+  @Column({ type: DataType.STRING(32), field: 'error_code' })
+  declare errorCode: string | null;
+
+  /** The latest progress the handler reported (`currentTask().progress(...)`); null when none. */
+  @Column({ type: DataType.TEXT, get(this: DatabaseTask) { return parseProgress(this.getDataValue('progress')); } })
+  declare progress: TaskProgress | null;
 
   /** Retries made so far (0 for the first attempt). */
   @Column({ type: DataType.INTEGER, allowNull: false, field: 'retry_count' })
@@ -105,6 +118,28 @@ export class DatabaseTask extends Model {
   /** The fire time this task was made for; with scheduleKey, unique. */
   @Column({ type: DataType.BIGINT, field: 'scheduled_for', get(this: DatabaseTask) { return millisToDate(this.getDataValue('scheduledFor')); } })
   declare scheduledFor: Date | null;
+
+  /** The worker that ran the last finished attempt. */
+  @Column({ type: DataType.STRING(100), field: 'last_worker' })
+  declare lastWorker: string | null;
+
+  /**
+   * Set while an operator's cancel of the running attempt is on its way to its worker: the
+   * CancelledError text the task ends with. Null otherwise.
+   */
+  @Column({ type: DataType.TEXT, field: 'cancel_requested' })
+  declare cancelRequested: string | null;
+
+  /** The trace context (W3C traceparent, as JSON) of the span that created the task, if one was recording. */
+  @Column({ type: DataType.STRING(1024), field: 'trace_context' })
+  declare traceContext: string | null;
+
+  /**
+   * Every attempt, oldest first: the failed ones kept (the last 20), then the one that succeeded or
+   * runs now. Not a column: loaded only on request (`getTask(id, { attempts: true })`, `tw.admin.show`),
+   * undefined otherwise.
+   */
+  attempts: TaskAttempt[] | undefined = undefined;
 
   /**
    * True when createTask / createTasks found a task with the same `uniqueKey` that was not final

@@ -1,13 +1,17 @@
 // When a failed attempt runs again, decided here only: by the task's own maxRetries (else the
 // worker's --retry), after an exponential backoff (base * 2^(n-1) for the n-th retry, as the seed's
 // 2^k seconds), capped, with "equal jitter" (half fixed, half random) so a burst of failures spreads
-// out. A task whose worker was lost is not at fault: its retry may start at once.
+// out. A task whose worker was lost is not at fault: its retry may start at once. A permanent
+// failure (the handler threw a PermanentError, an operator cancelled the run) is never retried.
 import type { ResolvedConfig } from './config';
 
 export type RetrySettings = Pick<ResolvedConfig, 'retry' | 'backoffBaseMs' | 'backoffCapMs'>;
 
-/** Why an attempt ended without a result: the handler failed (error, timeout, crash), or its worker was lost. */
-export type FailureCause = 'failed' | 'lost';
+/**
+ * Why an attempt ended without a result: the handler failed (error, timeout, crash), its worker was
+ * lost, or it failed permanently (PermanentError, a cancel).
+ */
+export type FailureCause = 'failed' | 'lost' | 'permanent';
 
 export function retryDelayMs(retryNumber: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
   const exponential = Math.min(capMs, baseMs * 2 ** Math.max(0, retryNumber - 1));
@@ -20,7 +24,7 @@ export function retryDelayMs(retryNumber: number, baseMs: number, capMs: number,
  */
 export function retryAt(settings: RetrySettings, task: { attempt: number; maxRetries: number | null }, cause: FailureCause, endedAt: number): number | null {
   const maxRetries = task.maxRetries ?? settings.retry;
-  if (task.attempt >= maxRetries) return null;
+  if (cause === 'permanent' || task.attempt >= maxRetries) return null;
   if (cause === 'lost') return endedAt;
   return endedAt + retryDelayMs(task.attempt + 1, settings.backoffBaseMs, settings.backoffCapMs);
 }

@@ -3,6 +3,8 @@
 // it lands (persist.ts). It never calls back into the worker loop: a settled task reports the time
 // its retry is due, and the loop decides when to look for work.
 import type { Logger } from 'pino';
+import { errorCodeOf } from './attempts';
+import { cancelledOutcome } from './cancellation';
 import { CompletionBatcher, type BatchResult } from './completion-batcher';
 import type { ResolvedConfig } from './config';
 import type { DatabaseHealth } from './database-health';
@@ -42,7 +44,15 @@ export interface Settled {
   state: SettleState;
   /** When the task's retry is due (epoch ms), if a retryable failure was written. */
   retryAt: number | null;
+  /**
+   * The outcome written (or tried): the run's, unless the database refused its result (a ResultError
+   * failure), or an operator's cancel was pending on the row (the CancelledError).
+   */
+  outcome: TaskOutcome;
 }
+
+type Written = Omit<Settled, 'outcome'>;
+type Failed = TaskOutcome & { ok: false };
 
 function truncateError(text: string): string {
   return text.length <= MAX_ERROR_CHARS ? text : `${text.slice(0, MAX_ERROR_CHARS)}\n... (${text.length - MAX_ERROR_CHARS} more characters cut)`;
@@ -75,31 +85,55 @@ export class Settler {
     await Promise.all([...this.inFlight]);
   }
 
-  /** Writes the outcome of one run; never rejects. */
-  settle(record: TaskRecord, outcome: TaskOutcome, timing: RunTiming): Promise<Settled> {
-    const settled = this.write(record, outcome, timing);
+  /**
+   * Writes the outcome of one run, with its latest progress not written yet (JSON text, or null);
+   * never rejects.
+   */
+  settle(record: TaskRecord, outcome: TaskOutcome, timing: RunTiming, progress: string | null = null): Promise<Settled> {
+    const settled = this.write(record, outcome, timing, progress);
     this.inFlight.add(settled);
     void settled.finally(() => this.inFlight.delete(settled));
     return settled;
   }
 
-  private async write(record: TaskRecord, outcome: TaskOutcome, timing: RunTiming): Promise<Settled> {
+  private async write(record: TaskRecord, ran: TaskOutcome, timing: RunTiming, progress: string | null): Promise<Settled> {
     const { logger } = this.deps;
-    let settled: Settled;
+    let outcome = ran;
+    let settled: Written;
     if (outcome.ok) {
-      const stored = await this.batcher.add({ id: record.id, attempt: record.retryCount, result: outcome.result, ...timing });
+      const stored = await this.batcher.add({ id: record.id, attempt: record.retryCount, result: outcome.result, ...timing, progress });
       if (stored.kind === 'rejected') {
         // Retrying cannot store this result (e.g. too long for the column): the task fails instead.
-        settled = await this.fail(record, ResultError.refused(stored.reason).storedText, timing);
+        outcome = { ok: false, kind: 'error', code: 'TW_RESULT', error: ResultError.refused(stored.reason).storedText };
+        settled = await this.fail(record, outcome, timing, progress);
       } else {
         settled = { state: stored.kind === 'written' ? 'written' : stored.kind === 'abandoned' ? 'abandoned' : 'lost', retryAt: null };
       }
     } else {
-      settled = await this.fail(record, outcome.error, timing);
+      settled = await this.fail(record, outcome, timing, progress);
+    }
+    if (settled.state === 'lost' && (outcome.ok || errorCodeOf(outcome) !== 'TW_CANCELLED')) {
+      // Refused because an operator's cancel reached the row before it reached this worker: the cancel is the outcome.
+      const cancel = await this.pendingCancel(record);
+      if (cancel !== null) {
+        const cancelled = cancelledOutcome(cancel);
+        outcome = cancelled;
+        settled = await this.fail(record, cancelled, timing, progress);
+      }
     }
     if (settled.state === 'lost') logger.warn({ task: record.id }, 'outcome not written: this worker no longer held the task (its lease expired and it was taken over)');
     if (settled.state === 'abandoned') logger.warn({ task: record.id }, 'outcome not written: the worker was stopped at once; the task will be recovered when its lease expires');
-    return settled;
+    return { ...settled, outcome };
+  }
+
+  /** The CancelledError text of a cancel pending on this worker's run of `record`; null when none (or unknown). */
+  private async pendingCancel(record: TaskRecord): Promise<string | null> {
+    try {
+      const [request] = await this.deps.store.cancels.requestedFor(this.workerId, [record.id]);
+      return request && request.attempt === record.retryCount ? request.error : null;
+    } catch {
+      return null; // the lease then runs out, and the sweep writes the cancel
+    }
   }
 
   /** Writes a batch of completions; if the database refuses one result, writes them one by one. */
@@ -127,11 +161,13 @@ export class Settler {
     return { written, rejected };
   }
 
-  /** Writes a failure, retryable or for good, as the retry policy decides. */
-  private async fail(record: TaskRecord, errorText: string, timing: RunTiming): Promise<Settled> {
+  /** Writes a failure, retryable or for good, as the retry policy decides, and records the attempt. */
+  private async fail(record: TaskRecord, outcome: Failed, timing: RunTiming, progress: string | null): Promise<Written> {
     const { config, store, notifier, logger } = this.deps;
-    const nextRunAt = retryAt(config, { attempt: record.retryCount, maxRetries: record.maxRetries }, 'failed', timing.finishedAt);
-    const failure = { id: record.id, attempt: record.retryCount, error: truncateError(errorText), ...timing, retryAt: nextRunAt };
+    const { error: errorText } = outcome;
+    const code = errorCodeOf(outcome);
+    const nextRunAt = retryAt(config, { attempt: record.retryCount, maxRetries: record.maxRetries }, outcome.final ? 'permanent' : 'failed', timing.finishedAt);
+    const failure = { id: record.id, attempt: record.retryCount, error: truncateError(errorText), code, progress, ...timing, retryAt: nextRunAt };
     let written: boolean | undefined;
     try {
       written = await persistently('fail task', () => store.fail(this.workerId, failure), this.persist);
@@ -142,8 +178,11 @@ export class Settler {
     }
     if (written === undefined) return { state: 'abandoned', retryAt: null };
     if (!written) return { state: 'lost', retryAt: null };
-    logger.warn({ task: record.id, name: record.name, attempt: record.retryCount, retryAt: nextRunAt, error: errorText.split('\n')[0] },
-      nextRunAt !== null ? 'task failed; retry scheduled' : 'task failed for good');
+    if (code === 'TW_CANCELLED') logger.info({ task: record.id, name: record.name, attempt: record.retryCount }, 'task cancelled');
+    else {
+      logger.warn({ task: record.id, name: record.name, attempt: record.retryCount, retryAt: nextRunAt, code, error: errorText.split('\n')[0] },
+        nextRunAt !== null ? 'task failed; retry scheduled' : 'task failed for good');
+    }
     if (nextRunAt !== null) notifier.publish('requeued', { id: record.id, queue: record.queue, runAt: nextRunAt });
     else notifier.publish('failed', { id: record.id, queue: record.queue });
     return { state: 'written', retryAt: nextRunAt };

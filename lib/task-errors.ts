@@ -1,7 +1,11 @@
 // The errors the engine itself stores as a task's error, each with a stable code and its message
 // written here only. A stored error is `storedText`: "Name: message", without the engine's own
-// stack, which says nothing about the task.
+// stack, which says nothing about the task. Also PermanentError, which a handler throws to fail
+// its task for good at once, and the code stored for any other error a handler throws.
 import { TaskWorkerError } from './errors';
+
+/** The stored error code of an error thrown by a handler (other than a PermanentError). */
+export const TASK_ERROR_CODE = 'TW_TASK_ERROR';
 
 export abstract class StoredTaskError extends TaskWorkerError {
   /** The text written to the task's error column. */
@@ -25,10 +29,18 @@ export class WorkerLostError extends StoredTaskError {
   }
 }
 
-/** An operator cancelled the task. */
+const CANCELLED_BY = 'cancelled by an operator';
+
+/** An operator cancelled the task (before it started, or while it ran: then its signal is aborted with this). */
 export class CancelledError extends StoredTaskError {
   constructor(readonly reason?: string) {
-    super('TW_CANCELLED', `cancelled by an operator${reason ? `: ${reason}` : ''}`);
+    super('TW_CANCELLED', `${CANCELLED_BY}${reason ? `: ${reason}` : ''}`);
+  }
+
+  /** The error whose storedText is `text` (a cancel stored on the task row), its reason included. */
+  static fromStoredText(text: string): CancelledError {
+    const head = `CancelledError: ${CANCELLED_BY}: `;
+    return new CancelledError(text.startsWith(head) ? text.slice(head.length) : undefined);
   }
 }
 
@@ -66,5 +78,21 @@ export class ThreadCrashError extends StoredTaskError {
 export class WorkerStoppedError extends StoredTaskError {
   constructor() {
     super('TW_WORKER_STOPPED', 'the pool closed before the task could start');
+  }
+}
+
+/**
+ * Thrown by a handler: the task fails for good at once, whatever retries it has left (bad input,
+ * a refusal that retrying cannot change). Stored with its stack, code TW_PERMANENT. Subclasses
+ * work too; so does any error whose `code` is 'TW_PERMANENT' (another copy of this package).
+ */
+export class PermanentError extends TaskWorkerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TW_PERMANENT', message);
+    if (options && 'cause' in options) (this as { cause?: unknown }).cause = options.cause;
+  }
+
+  static is(error: unknown): boolean {
+    return error instanceof PermanentError || (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'TW_PERMANENT');
   }
 }

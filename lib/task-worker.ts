@@ -1,9 +1,10 @@
 // TaskWorker: one object that owns the connections (database, Redis), the client and the workers
 // of a process. Apps create one, use its client methods, and start workers from it.
 import type { Sequelize as PlainSequelize } from 'sequelize';
+import type { Registry } from 'prom-client';
 import type { Sequelize } from 'sequelize-typescript';
 import { TaskAdmin } from './admin';
-import { TaskClient, type WaitOptions } from './client';
+import { TaskClient, type GetTaskOptions, type ProgressListener, type WaitOptions } from './client';
 import { redactUrl, resolveConfig, type ResolvedConfig, type TaskWorkerOptions } from './config';
 import { adoptDatabase, openDatabase } from './db/open';
 import { ConfigError } from './errors';
@@ -11,6 +12,8 @@ import { ClusterLocks } from './locks';
 import { createLogger, type Logger } from './logger';
 import { migrate, pendingMigrations } from './migrate';
 import { DatabaseTask } from './model';
+import { TaskMetrics } from './metrics';
+import { startMetricsServer, type MetricsServer } from './metrics-http';
 import { loadTaskModules } from './modules';
 import { CombinedNotifier } from './notifier/combined-notifier';
 import { MemoryNotifier } from './notifier/memory-notifier';
@@ -26,6 +29,7 @@ import { Scheduler } from './scheduler';
 import { Schedules } from './schedules';
 import { TaskStore } from './store/task-store';
 import { TaskTypeCache } from './task-types';
+import { traceAttempt } from './tracing';
 import type { CreateTaskOptions, TaskSpec } from './types';
 import type { TaskArgs, TaskMethodName, TypedCreateOptions } from './typed-tasks';
 import { newWorkerId, Worker } from './worker';
@@ -41,6 +45,8 @@ export interface TaskWorkerInit extends TaskWorkerOptions {
   registry?: TaskRegistry;
   /** A pino logger; default: one at config.logLevel. */
   logger?: Logger;
+  /** Register the Prometheus metrics in this prom-client registry (e.g. its global `register`); default: one of this TaskWorker's own. */
+  metricsRegistry?: Registry;
 }
 
 export class TaskWorker {
@@ -63,9 +69,13 @@ export class TaskWorker {
   /** The configuration's schedules, checked; undefined when it has no `schedules` key. */
   private readonly configSchedules: ScheduleDefinition[] | undefined;
   private scheduler: Scheduler | undefined;
+  private readonly metricsRegistry: Registry | undefined;
+  private taskMetrics: TaskMetrics | undefined;
+  private metricsServer: Promise<MetricsServer | undefined> | undefined;
 
   constructor(init: TaskWorkerInit = {}, env: NodeJS.ProcessEnv = process.env) {
-    const { sequelize, registry, logger, ...options } = init;
+    const { sequelize, registry, logger, metricsRegistry, ...options } = init;
+    this.metricsRegistry = metricsRegistry;
     this.config = resolveConfig(options, env);
     this.logger = logger ?? createLogger(this.config.logLevel);
     this.registry = registry ?? defaultRegistry;
@@ -112,8 +122,34 @@ export class TaskWorker {
     return this.client.createTasks(specs, options);
   }
 
-  getTask(id: string): Promise<DatabaseTask | null> {
-    return this.client.getTask(id);
+  /** The task, with its progress; `{ attempts: true }` loads every attempt too. */
+  getTask(id: string, options?: GetTaskOptions): Promise<DatabaseTask | null> {
+    return this.client.getTask(id, options);
+  }
+
+  /**
+   * Cancels a task: one that has not started fails for good at once; a running one has its worker
+   * abort its signal and end it, FAILED for good with a CancelledError (see TaskAdmin.cancel).
+   */
+  cancel(id: string, reason?: string): Promise<DatabaseTask> {
+    return this.admin.cancel(id, reason);
+  }
+
+  /**
+   * Calls `listener` with task `id`'s progress as its worker writes it (from any process with
+   * Redis); resolves with the function that stops listening (see TaskClient.onProgress).
+   */
+  onProgress(id: string, listener: ProgressListener): Promise<() => void> {
+    return this.client.onProgress(id, listener);
+  }
+
+  /**
+   * This TaskWorker's Prometheus metrics, made on first use (counting starts then): serve them with
+   * metricsHandler(tw), koaMetricsHandler(tw), or the metricsPort option.
+   */
+  get metrics(): TaskMetrics {
+    this.taskMetrics ??= new TaskMetrics({ client: this.client, store: this.store, workers: () => this.workers }, { registry: this.metricsRegistry });
+    return this.taskMetrics;
   }
 
   waitForCompletion(id: string, options?: WaitOptions): Promise<DatabaseTask | null> {
@@ -165,10 +201,24 @@ export class TaskWorker {
     const locks = new ClusterLocks(this.store.locks, newWorkerId(), this.config.channelPrefix, this.redis);
     const pool = this.createPool();
     const worker = new Worker({ config: this.config, store: this.store, notifier: this.notifier, locks, pool, logger: this.logger,
-      startup: { database: redactUrl(this.config.databaseUrl), taskNames: () => this.registry.names(), recordTaskTypes: () => this.recordTaskTypes() } });
+      startup: { database: redactUrl(this.config.databaseUrl), taskNames: () => this.registry.names(), recordTaskTypes: () => this.recordTaskTypes() }, wrapAttempt: traceAttempt });
     this.workers.add(worker);
     this.pools.set(worker, pool);
+    this.taskMetrics?.attach(worker);
     return worker;
+  }
+
+  /** Serves the metrics on config.metricsPort, once per TaskWorker; a port in use fails the start. */
+  private serveMetrics(): Promise<MetricsServer | undefined> {
+    const { metricsPort, metricsHost } = this.config;
+    this.metricsServer ??= metricsPort === null ? Promise.resolve(undefined)
+      : startMetricsServer(this, { port: metricsPort, host: metricsHost }).then((server) => {
+        this.logger.info({ port: server.port, host: metricsHost ?? 'all interfaces' }, 'metrics served at /metrics');
+        return server;
+      }, (error: Error) => {
+        throw new ConfigError(`metricsPort ${metricsPort}: cannot serve metrics (${error.message}); choose another port`);
+      });
+    return this.metricsServer;
   }
 
   /**
@@ -178,6 +228,7 @@ export class TaskWorker {
    * then fired when due, unless the configuration says `scheduler: false`.
    */
   async startWorker(): Promise<Worker> {
+    await this.serveMetrics();
     const worker = this.createWorker();
     this.logger.debug({ database: redactUrl(this.config.databaseUrl) }, 'starting worker');
     await worker.prepare();
@@ -195,6 +246,7 @@ export class TaskWorker {
   async close(): Promise<void> {
     await this.scheduler?.stop();
     await Promise.all([...this.workers].map((w) => w.stop()));
+    await (await this.metricsServer?.catch(() => undefined))?.close();
     await this.notifier.close();
     await this.redis?.close();
     await this.store.close();

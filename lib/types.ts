@@ -44,6 +44,16 @@ export interface TaskRecord {
   /** The schedule that made the task, and the fire time it was made for (unique together). */
   scheduleKey: string | null;
   scheduledFor: number | null;
+  /** The latest progress reported by the handler, as JSON text ({ percent, info, at }; see lib/progress.ts). */
+  progress: string | null;
+  /** The stable code of the last error (TW_TIMEOUT, TW_TASK_ERROR...); null while there is none. */
+  errorCode: string | null;
+  /** The worker that ran the last finished attempt. */
+  lastWorker: string | null;
+  /** Set while a cancel of the running attempt is on its way to its worker: the error it ends with. */
+  cancelRequested: string | null;
+  /** The trace context (W3C, as JSON) of the span that created the task, when one was recording. */
+  traceContext: string | null;
 }
 
 /** Options of createTask; every key is optional. */
@@ -100,7 +110,11 @@ export interface TaskCall {
   scheduledFor: number | null;
 }
 
-/** The outcome of running one task; the executor returns it and never writes the database. */
+/**
+ * The outcome of running one task; the executor returns it and never writes the database. A failure
+ * may carry its stored error `code` (default: by kind, see errorCodeOf in lib/attempts.ts) and be
+ * `final`: no retry whatever the retry budget (a PermanentError, a cancel).
+ */
 export type TaskOutcome =
   | { ok: true; result: string }
-  | { ok: false; error: string; kind: 'error' | 'timeout' | 'crash' };
+  | { ok: false; error: string; kind: 'error' | 'timeout' | 'crash'; code?: string; final?: boolean };

@@ -6,20 +6,27 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { Cancellations } from './cancellation';
 import type { ResolvedConfig } from './config';
 import { DatabaseHealth } from './database-health';
+import { isTaskId } from './ids';
 import { LeaseKeeper } from './lease-keeper';
 import type { ClusterLocks } from './locks';
 import type { Notifier, TaskEvent } from './notifier/notifier';
 import { Ownership } from './ownership';
 import type { TaskPool } from './pool/pool';
-import { Settler } from './settler';
+import { ProgressWriter } from './progress-writer';
+import { QueuePauses } from './queue-pauses';
+import { Settler, type RunTiming } from './settler';
 import { delay, Sleeper } from './sleeper';
 import type { WorkerStore } from './store/worker-store';
 import type { TaskCall, TaskOutcome, TaskRecord } from './types';
 import { WorkerPresence } from './worker-presence';
 
 export type WorkerState = 'new' | 'running' | 'stopping' | 'stopped';
+
+/** Runs one attempt (`run`) of `record`, adding around it what it must (a trace span); resolves with its outcome. */
+export type AttemptWrapper = (record: TaskRecord, run: () => Promise<TaskOutcome>) => Promise<TaskOutcome>;
 
 export interface WorkerDeps {
   config: ResolvedConfig;
@@ -30,6 +37,8 @@ export interface WorkerDeps {
   logger: Logger;
   /** What the 'worker started' line names, and the task types to record once the modules are loaded. */
   startup?: WorkerStartup;
+  /** Wraps each attempt (tracing); none: the pool runs it directly. */
+  wrapAttempt?: AttemptWrapper;
 }
 
 export interface WorkerStartup {
@@ -37,6 +46,28 @@ export interface WorkerStartup {
   database: string;
   taskNames(): string[];
   recordTaskTypes(): Promise<void>;
+}
+
+/** The 'task:settled' event: what ran, how it ended and whether its outcome was written. */
+export interface TaskSettledEvent {
+  id: string;
+  outcome: TaskOutcome;
+  written: boolean;
+  record: TaskRecord;
+  timing: RunTiming;
+  /** When the retry is due (epoch ms), for a retryable failure written. */
+  retryAt: number | null;
+}
+
+/** The 'task:recovered' event: this worker's sweep failed a task whose worker was lost. */
+export interface TaskRecoveredEvent {
+  id: string;
+  name: string;
+  queue: string;
+  lostWorker: string;
+  retryAt: number | null;
+  /** TW_WORKER_LOST, or TW_CANCELLED when a cancel was requested meanwhile. */
+  code: string;
 }
 
 export function newWorkerId(): string {
@@ -56,8 +87,8 @@ function byClaimOrder(a: TaskRecord, b: TaskRecord): number {
 }
 
 /**
- * Events: 'task:start' (TaskRecord), 'task:settled' ({ id, outcome, written }), 'error' is never
- * emitted; problems are logged.
+ * Events: 'task:start' (TaskRecord), 'task:settled' (TaskSettledEvent), 'task:recovered'
+ * (TaskRecoveredEvent); 'error' is never emitted: problems are logged.
  */
 export class Worker extends EventEmitter {
   readonly id = newWorkerId();
@@ -74,6 +105,9 @@ export class Worker extends EventEmitter {
   private readonly leases: LeaseKeeper;
   /** This worker's row in the registry, for the dashboard. */
   private readonly presence: WorkerPresence;
+  private readonly progress: ProgressWriter;
+  private readonly cancels: Cancellations;
+  private readonly pauses: QueuePauses;
   private readonly unsubscribers: Array<() => void> = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -89,8 +123,14 @@ export class Worker extends EventEmitter {
     super();
     this.health = new DatabaseHealth((error) => deps.store.classifyError(error));
     this.settler = new Settler(deps, this.id, this.health);
-    this.leases = new LeaseKeeper(deps, this.owned, this.settler, this.health);
+    this.leases = new LeaseKeeper(deps, this.owned, this.settler, this.health, (task, retryAt, code) => {
+      const event: TaskRecoveredEvent = { id: task.id, name: task.name, queue: task.queue, lostWorker: task.lockedBy, retryAt, code };
+      this.emit('task:recovered', event);
+    });
     this.presence = new WorkerPresence(deps, this.id, () => this.owned.running.size);
+    this.progress = new ProgressWriter(deps, this.id);
+    this.cancels = new Cancellations(deps, this.owned, (record, outcome) => this.launch(record, outcome));
+    this.pauses = new QueuePauses(deps.store, deps.logger);
   }
 
   get status(): WorkerState {
@@ -100,6 +140,11 @@ export class Worker extends EventEmitter {
   /** Number of tasks executing now. */
   get activeCount(): number {
     return this.owned.running.size;
+  }
+
+  /** Tasks it runs at once, at most. */
+  get concurrency(): number {
+    return this.deps.config.concurrency;
   }
 
   /**
@@ -123,8 +168,15 @@ export class Worker extends EventEmitter {
     this.state = 'running';
     await this.presence.register();
     const onEvent = (event: TaskEvent) => this.onTaskEvent(event);
-    this.unsubscribers.push(await notifier.subscribe('created', onEvent), await notifier.subscribe('requeued', onEvent));
-    this.every(config.heartbeatMs, () => this.leases.heartbeat().then(() => this.presence.beat()));
+    this.unsubscribers.push(await notifier.subscribe('created', onEvent), await notifier.subscribe('requeued', onEvent),
+      // Hints only: a cancel is read from the task's row, the paused queues from tw_queues.
+      await notifier.subscribe('cancel', (event) => {
+        if (isTaskId(event.id)) void this.cancels.check([event.id]);
+      }),
+      await notifier.subscribe('queues', () => void this.refreshPauses()));
+    // Without Redis, a cancel is found at the next heartbeat, a pause at the next poll.
+    this.every(config.heartbeatMs, () => this.leases.heartbeat().then(() => Promise.all([this.presence.beat(), this.cancels.check()])).then(() => undefined));
+    this.every(config.pollIntervalMs, () => this.refreshPauses());
     this.every(this.leases.sweepIntervalMs, () => this.sweep());
     void this.sweep();
     logger.info({ worker: this.id, concurrency: config.concurrency, queues: config.queues.length ? config.queues : 'all',
@@ -144,6 +196,10 @@ export class Worker extends EventEmitter {
 
   private async sweep(): Promise<void> {
     if (await this.leases.sweep()) this.sleeper.wake();
+  }
+
+  private async refreshPauses(): Promise<void> {
+    if (await this.pauses.refresh()) this.sleeper.wake(); // a queue resumed: look for its tasks now
   }
 
   private onTaskEvent(event: TaskEvent): void {
@@ -257,8 +313,12 @@ export class Worker extends EventEmitter {
    */
   private async claim(free: number): Promise<{ count: number; unaccepted: TaskRecord[] }> {
     const { config, store, logger } = this.deps;
+    // The paused queues are known before the first claim: a restart must not forget a pause.
+    if (!this.pauses.loaded && (await this.pauses.refresh(), !this.pauses.loaded)) throw new Error('could not read the paused queues (tw_queues)');
+    const queues = this.pauses.claimFilter(config.queues);
+    if (queues === null) return { count: 0, unaccepted: [] }; // every queue this worker takes is paused
     const now = Date.now();
-    const base = { now, workerId: this.id, leaseUntil: now + config.leaseMs, defaultMaxRetries: config.retry, queues: config.queues };
+    const base = { now, workerId: this.id, leaseUntil: now + config.leaseMs, defaultMaxRetries: config.retry, ...queues };
     const pending = await store.claim({ ...base, from: 'PENDING', limit: free });
     if (this.state !== 'running') return { count: pending.length, unaccepted: pending };
     this.accept(pending);
@@ -275,16 +335,13 @@ export class Worker extends EventEmitter {
     }
   }
 
-  private launch(record: TaskRecord): void {
+  /** Runs a claimed task, or (`decided`: it was cancelled before it started) settles it with that outcome at once. */
+  private launch(record: TaskRecord, decided = this.cancels.atClaim(record)): void {
     const { running, settling } = this.owned;
-    const call: TaskCall = {
-      id: record.id, name: record.name, queue: record.queue, args: record.args, kwargs: record.kwargs,
-      timeout: record.timeout, attempt: record.retryCount, scheduledFor: record.scheduledFor,
-    };
     const startedAt = Date.now();
     const started = performance.now();
-    this.emit('task:start', record);
-    const done = this.deps.pool.run(call).then((outcome) => {
+    const run = decided ? Promise.resolve(decided) : this.run(record);
+    const done = run.then((outcome) => {
       if (this.givenBack.has(record)) {
         running.delete(record.id);
         return;
@@ -298,18 +355,32 @@ export class Worker extends EventEmitter {
       if (this.state === 'running') this.fillSlots();
       this.wakeIfClaimDue();
       const timing = { startedAt, finishedAt, duration: (performance.now() - started) / 1000 };
-      void this.settler.settle(record, outcome, timing).then((settled) => {
+      void this.settler.settle(record, outcome, timing, this.progress.take(record.id)).then((settled) => {
         settling.delete(record.id);
         if (this.deps.logger.isLevelEnabled('debug')) {
           this.deps.logger.debug({ task: record.id, name: record.name, queue: record.queue, attempt: record.retryCount,
-            duration: Math.round(timing.duration * 1000) / 1000, outcome: outcomeLabel(outcome, settled) }, 'task finished');
+            duration: Math.round(timing.duration * 1000) / 1000, outcome: outcomeLabel(settled.outcome, settled) }, 'task finished');
         }
         if (settled.retryAt !== null) this.wakeAt(settled.retryAt);
-        this.emit('task:settled', { id: record.id, outcome, written: settled.state === 'written' });
+        const event: TaskSettledEvent = {
+          id: record.id, outcome: settled.outcome, written: settled.state === 'written', record, timing, retryAt: settled.retryAt,
+        };
+        this.emit('task:settled', event);
         this.wakeIfClaimDue(); // written: room to claim again
       });
     });
     running.set(record.id, { record, done });
+  }
+
+  /** One attempt in the pool, its progress going to the progress writer; a cancelled run's outcome is its cancel. */
+  private run(record: TaskRecord): Promise<TaskOutcome> {
+    const call: TaskCall = {
+      id: record.id, name: record.name, queue: record.queue, args: record.args, kwargs: record.kwargs,
+      timeout: record.timeout, attempt: record.retryCount, scheduledFor: record.scheduledFor,
+    };
+    this.emit('task:start', record);
+    const attempt = () => this.deps.pool.run(call, this.progress.sinkFor(record)).then((outcome) => this.cancels.outcomeOf(record.id, outcome));
+    return this.deps.wrapAttempt ? this.deps.wrapAttempt(record, attempt) : attempt();
   }
 
   /**
@@ -361,6 +432,8 @@ export class Worker extends EventEmitter {
     await Promise.race([this.settler.drain(), this.forced.then(() => delay(2000))]);
     this.settler.abandonWrites();
     this.timers.forEach(clearInterval);
+    this.progress.close();
+    this.cancels.close();
     await pool.close();
     await this.presence.deregister();
     this.state = 'stopped';

@@ -21,6 +21,8 @@ export interface ClaimParams {
   defaultMaxRetries: number;
   /** Empty: every queue. */
   queues: readonly string[];
+  /** Queues not to claim from (paused); absent or empty: none. */
+  excludeQueues?: readonly string[];
 }
 
 /** A finished task to mark COMPLETED, fenced on the worker and the attempt it ran. */
@@ -32,6 +34,8 @@ export interface Completion {
   startedAt: number;
   finishedAt: number;
   duration: number;
+  /** Progress reported since the last progress write (JSON text), written with the completion; absent or null: none. */
+  progress?: string | null;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Dialect } from './dialect';
 import type { RawTaskRow } from './rows';
 import { toQuestionMarks, type RunOptions, type SqlRunner } from './runner';
 import { driverError, onConnection, setUpEachConnection } from './sequelize-internals';
-import { CLAIM_ORDER, claimAssignments, completionAssignments, insertKeyedValues, insertValues, readyFilter } from './shared-sql';
+import { CLAIM_ORDER, claimAssignments, completionAssignments, insertKeyedValues, insertValues, NO_CANCEL_PENDING, readyFilter } from './shared-sql';
 import { kindOfSqlState } from './sqlstate';
 
 const SESSION_SETUP = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
@@ -103,6 +103,7 @@ export const mariadb: Dialect = {
         updated_at: params.now,
         finished_at: null,
         duration: null,
+        progress: null,
         retry_count: Number(row.retry_count) + retryIncrement,
         max_retries: row.max_retries ?? params.defaultMaxRetries,
       }));
@@ -139,19 +140,21 @@ export const mariadb: Dialect = {
       const lockBinds = new Binds();
       const held = await runner.rows<{ id: string; retry_count: number | string }>(
         `SELECT id, retry_count FROM tw_tasks WHERE status = 'PROGRESS' AND locked_by = ${lockBinds.add(workerId)} ` +
-          `AND id IN (${lockBinds.list(completions.map((c) => c.id))}) FOR UPDATE`, lockBinds.values, { transaction });
+          `AND id IN (${lockBinds.list(completions.map((c) => c.id))}) AND ${NO_CANCEL_PENDING()} FOR UPDATE`, lockBinds.values, { transaction });
       const attempts = new Map(held.map((r) => [r.id, Number(r.retry_count)]));
       const owned = completions.filter((c) => attempts.get(c.id) === c.attempt);
       if (owned.length === 0) return [];
       const binds = new Binds();
+      const worker = binds.add(workerId);
       const rows = owned.map((c, i) => {
-        const values = [c.id, c.result, c.startedAt, c.finishedAt, c.duration].map((v) => binds.add(v));
+        const values = [c.id, c.result, c.startedAt, c.finishedAt, c.duration, c.progress ?? null].map((v) => binds.add(v));
         return i === 0
-          ? `SELECT ${values[0]} AS id, ${values[1]} AS result, ${values[2]} AS started_at, ${values[3]} AS finished_at, ${values[4]} AS duration`
+          ? `SELECT ${values[0]} AS id, ${values[1]} AS result, ${values[2]} AS started_at, ${values[3]} AS finished_at, ` +
+            `${values[4]} AS duration, ${values[5]} AS progress`
           : `SELECT ${values.join(', ')}`;
       });
       await runner.execute(
-        `UPDATE tw_tasks AS t JOIN (${rows.join(' UNION ALL ')}) AS v ON t.id = v.id SET ${completionAssignments((c) => `t.${c}`)}`,
+        `UPDATE tw_tasks AS t JOIN (${rows.join(' UNION ALL ')}) AS v ON t.id = v.id SET ${completionAssignments(worker, (c) => `t.${c}`)}`,
         binds.values, { transaction });
       return owned.map((c) => c.id);
     });

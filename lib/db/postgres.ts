@@ -135,7 +135,7 @@ class PostgresRunner implements SqlRunner {
 const COLUMN_TYPES: Record<(typeof KEYED_TASK_COLUMNS)[number], string> = {
   id: 'text', name: 'text', args: 'text', kwargs: 'text', timeout: 'float8', status: 'text', max_retries: 'int4',
   queue: 'text', priority: 'int4', run_at: 'int8', created_at: 'int8', updated_at: 'int8',
-  unique_key: 'text', schedule_key: 'text', scheduled_for: 'int8',
+  unique_key: 'text', schedule_key: 'text', scheduled_for: 'int8', trace_context: 'text',
 };
 
 /** An INSERT of one array per column (its shape never changes with the row count). */
@@ -154,9 +154,9 @@ function columnArrays(records: readonly TaskRecord[], width: number, values: (r:
 }
 
 export const COMPLETE_SQL =
-  `UPDATE tw_tasks AS t SET ${completionAssignments()} ` +
-  'FROM unnest($1::text[], $2::text[], $3::int4[], $4::int8[], $5::int8[], $6::float8[]) ' +
-  'AS v(id, result, attempt, started_at, finished_at, duration) ' +
+  `UPDATE tw_tasks AS t SET ${completionAssignments('$7', (c) => c, (c) => `t.${c}`)} ` +
+  'FROM unnest($1::text[], $2::text[], $3::int4[], $4::int8[], $5::int8[], $6::float8[], $8::text[]) ' +
+  'AS v(id, result, attempt, started_at, finished_at, duration, progress) ' +
   `WHERE ${completionFence((c) => `t.${c}`, '$7')} RETURNING t.id`;
 
 export const postgres: Dialect = {
@@ -211,6 +211,7 @@ export const postgres: Dialect = {
     const rows = await runner.rows<{ id: string }>(COMPLETE_SQL, [
       completions.map((c) => c.id), completions.map((c) => c.result), completions.map((c) => c.attempt),
       completions.map((c) => c.startedAt), completions.map((c) => c.finishedAt), completions.map((c) => c.duration), workerId,
+      completions.map((c) => c.progress ?? null),
     ], { prepare: true });
     return rows.map((r) => r.id);
   },

@@ -27,14 +27,20 @@ export interface RawTaskRow {
   unique_key?: string | null;
   schedule_key?: string | null;
   scheduled_for?: number | string | bigint | null;
+  progress?: string | null;
+  error_code?: string | null;
+  last_worker?: string | null;
+  cancel_requested?: string | null;
+  trace_context?: string | null;
 }
 
 /**
  * The columns an insert writes: those a new task sets. The others start empty (NULL) or at their
- * default (retry_count 0) until the task is claimed, so a bulk insert sends 12 values per row, not 20.
+ * default (retry_count 0) until the task is claimed, so a bulk insert sends 13 values per row, not 28.
  */
 export const NEW_TASK_COLUMNS = [
   'id', 'name', 'args', 'kwargs', 'timeout', 'status', 'max_retries', 'queue', 'priority', 'run_at', 'created_at', 'updated_at',
+  'trace_context',
 ] as const;
 
 /** The columns of a new task with a unique key or a schedule: these three as well (see insertKeyed). */
@@ -77,6 +83,11 @@ export function toRecord(row: RawTaskRow): TaskRecord {
     uniqueKey: row.unique_key ?? null,
     scheduleKey: row.schedule_key ?? null,
     scheduledFor: numOrNull(row.scheduled_for),
+    progress: row.progress ?? null,
+    errorCode: row.error_code ?? null,
+    lastWorker: row.last_worker ?? null,
+    cancelRequested: row.cancel_requested ?? null,
+    traceContext: row.trace_context ?? null,
   };
 }
 
@@ -90,7 +101,7 @@ export function newTaskValues(record: TaskRecord): unknown[] {
   }
   return [
     record.id, record.name, JSON.stringify(record.args), JSON.stringify(record.kwargs), record.timeout, record.status,
-    record.maxRetries, record.queue, record.priority, record.runAt, record.createdAt, record.updatedAt,
+    record.maxRetries, record.queue, record.priority, record.runAt, record.createdAt, record.updatedAt, record.traceContext,
   ];
 }
 

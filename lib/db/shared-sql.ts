@@ -20,7 +20,9 @@ export function readyFilter(params: ClaimParams, binds: Binds): string {
   const status = FROM_STATUS[params.from];
   if (!status) throw new Error(`cannot claim from status ${String(params.from)}`);
   const queueFilter = params.queues.length > 0 ? ` AND queue IN (${binds.list(params.queues)})` : '';
-  return `${status} AND run_at <= ${binds.add(params.now)}${queueFilter}`;
+  // Paused queues (lib/queue-pauses.ts): a filter on the rows the index walk meets, not a change of index.
+  const pausedFilter = params.excludeQueues?.length ? ` AND queue NOT IN (${binds.list(params.excludeQueues)})` : '';
+  return `${status} AND run_at <= ${binds.add(params.now)}${queueFilter}${pausedFilter}`;
 }
 
 export const CLAIM_ORDER = 'ORDER BY priority, run_at, id';
@@ -36,6 +38,7 @@ export function claimAssignments(params: ClaimParams, binds: Binds, column = (c:
     `updated_at = ${now}`,
     'finished_at = NULL',
     'duration = NULL',
+    'progress = NULL',
     `retry_count = ${column('retry_count')} + ${params.from === 'FAILED' ? 1 : 0}`,
     `max_retries = COALESCE(${column('max_retries')}, ${binds.add(params.defaultMaxRetries)})`,
   ].join(', ');
@@ -64,13 +67,17 @@ export function partialUniqueKeyFilter(binds: Binds, keys: readonly string[]): s
 
 /**
  * The SET list of a completion, reading the per-task values from `v` (id, result, attempt,
- * started_at, finished_at, duration). `column` qualifies target columns where the dialect needs it.
+ * started_at, finished_at, duration, progress) and the worker from `workerPlaceholder`. `column`
+ * qualifies target columns where the dialect needs it, `current` the row's own values. The latest
+ * progress not yet written lands with the completion (null: keep the stored one).
  */
-export function completionAssignments(column: (c: string) => string = (c) => c): string {
+export function completionAssignments(workerPlaceholder: string, column: (c: string) => string = (c) => c, current = column): string {
   return [
-    `${column('status')} = 'COMPLETED'`, `${column('result')} = v.result`, `${column('error')} = NULL`,
+    `${column('status')} = 'COMPLETED'`, `${column('result')} = v.result`, `${column('error')} = NULL`, `${column('error_code')} = NULL`,
     `${column('started_at')} = v.started_at`, `${column('finished_at')} = v.finished_at`, `${column('updated_at')} = v.finished_at`, `${column('duration')} = v.duration`,
     `${column('run_at')} = NULL`, `${column('locked_by')} = NULL`, `${column('lease_expires_at')} = NULL`,
+    `${column('last_worker')} = ${workerPlaceholder}`, `${column('progress')} = COALESCE(v.progress, ${current('progress')})`,
+    `${column('cancel_requested')} = NULL`,
   ].join(', ');
 }
 
@@ -79,9 +86,15 @@ export function completionAssignments(column: (c: string) => string = (c) => c):
  * The status test is written `(...) IS TRUE` so that no index can serve it: with statistics that
  * predate a burst of claims, PostgreSQL otherwise drives the join from the status index and reads
  * every PROGRESS row once per batch. Rows are found by primary key only (see also the generic plans
- * in postgres.ts).
+ * in postgres.ts). A task whose cancel an operator requested is not completed (NO_CANCEL_PENDING).
  */
 export function completionFence(column: (c: string) => string, workerPlaceholder: string): string {
   return `${column('id')} = v.id AND ${column('locked_by')} = ${workerPlaceholder} AND ${column('retry_count')} = v.attempt ` +
-    `AND (${column('status')} = 'PROGRESS') IS TRUE`;
+    `AND (${column('status')} = 'PROGRESS') IS TRUE AND ${NO_CANCEL_PENDING(column)}`;
 }
+
+/**
+ * Part of the fence of every outcome but the cancel itself: once an operator's cancel is stored on
+ * the row, the run's own result or error is refused, and its worker writes the CancelledError instead.
+ */
+export const NO_CANCEL_PENDING = (column: (c: string) => string = (c) => c): string => `${column('cancel_requested')} IS NULL`;

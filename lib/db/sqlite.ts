@@ -133,11 +133,12 @@ export const sqlite: Dialect = {
 
   async complete(runner, workerId, completions) {
     const binds = new Binds();
-    const values = completions.map((c) => `(${binds.list([c.id, c.result, c.attempt, c.startedAt, c.finishedAt, c.duration])})`).join(', ');
+    const values = completions.map((c) => `(${binds.list([c.id, c.result, c.attempt, c.startedAt, c.finishedAt, c.duration, c.progress ?? null])})`).join(', ');
+    const worker = binds.add(workerId);
     const rows = await runner.rows<{ id: string }>(
-      `WITH v(id, result, attempt, started_at, finished_at, duration) AS (VALUES ${values}) ` +
-        `UPDATE tw_tasks SET ${completionAssignments()} FROM v ` +
-        `WHERE ${completionFence((c) => `tw_tasks.${c}`, binds.add(workerId))} RETURNING tw_tasks.id`,
+      `WITH v(id, result, attempt, started_at, finished_at, duration, progress) AS (VALUES ${values}) ` +
+        `UPDATE tw_tasks SET ${completionAssignments(worker, (c) => c, (c) => `tw_tasks.${c}`)} FROM v ` +
+        `WHERE ${completionFence((c) => `tw_tasks.${c}`, worker)} RETURNING tw_tasks.id`,
       binds.values);
     return rows.map((r) => r.id);
   },

@@ -1,7 +1,7 @@
 // The `tasks` object that the Express and Koa middleware attach to each request: a thin wrapper over
 // TaskClient whose input errors become HTTP 400/404 errors, and whose wait() is bounded so a
 // request cannot hang for the client's 300-second default.
-import { TaskClient, type WaitOptions } from '../client';
+import { TaskClient, type GetTaskOptions, type ProgressListener, type WaitOptions } from '../client';
 import { ConfigError } from '../errors';
 import type { DatabaseTask } from '../model';
 import type { TaskClass } from '../registry';
@@ -18,13 +18,19 @@ export interface TasksApi {
   create<C extends TaskClass, M extends TaskMethodName<C>>(cls: C, method: M, args: TaskArgs<C, M>, options?: TypedCreateOptions): Promise<DatabaseTask>;
   /** Enqueues many tasks at once, all or none (use taskCall() for typed items). */
   createMany(specs: readonly TaskSpec[], options?: { transaction?: Transaction }): Promise<DatabaseTask[]>;
-  /** The task, or null when there is none with this id (or the id is malformed). */
-  get(id: string): Promise<DatabaseTask | null>;
+  /** The task (with its latest `progress`), or null when there is none with this id (or the id is malformed). */
+  get(id: string, options?: GetTaskOptions): Promise<DatabaseTask | null>;
   /**
    * The task once it is COMPLETED or FAILED for good; null when `timeout` seconds pass first.
    * Default timeout: the middleware's waitTimeout; at most its maxWaitTimeout.
    */
   wait(id: string, options?: WaitOptions): Promise<DatabaseTask | null>;
+  /**
+   * Calls `listener` with the task's progress as its worker writes it (e.g. to stream it to a
+   * browser with server-sent events); resolves with the function that stops it: call it when the
+   * request closes.
+   */
+  onProgress(id: string, listener: ProgressListener): Promise<() => void>;
 }
 
 /** Something that owns a TaskClient: a TaskWorker, or the client itself. */
@@ -68,7 +74,8 @@ export function createTasksApi(source: TaskSource, options: TaskMiddlewareOption
     create: (...call: unknown[]) => mapped(() => create.apply(client, call)),
     createMany: (specs: readonly TaskSpec[], createOptions?: { transaction?: Transaction }) =>
       mapped(() => client.createTasks(specs, createOptions)),
-    get: (id: string) => mapped(() => client.getTask(id)),
+    get: (id: string, getOptions?: GetTaskOptions) => mapped(() => client.getTask(id, getOptions)),
+    onProgress: (id: string, listener: ProgressListener) => mapped(() => client.onProgress(id, listener)),
     wait: (id: string, waitOptions: WaitOptions = {}) => {
       const requested = waitOptions.timeout ?? waitTimeout;
       const timeout = typeof requested === 'number' && requested > maxWaitTimeout ? maxWaitTimeout : requested;

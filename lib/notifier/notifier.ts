@@ -1,9 +1,14 @@
 // Wake-up notifications. A latency hint only: the database is the truth, so a lost message only
 // delays work until the next poll. Publishing never throws.
+import type { JsonObject } from '../types';
 
-/** created: a task was inserted; finished: COMPLETED; requeued: failed, a retry is scheduled; failed: FAILED for good. */
-export type TaskChannel = 'created' | 'finished' | 'requeued' | 'failed';
-export const TASK_CHANNELS: readonly TaskChannel[] = ['created', 'finished', 'requeued', 'failed'];
+/**
+ * created: a task was inserted; finished: COMPLETED; requeued: failed, a retry is scheduled; failed:
+ * FAILED for good; progress: a running task's latest progress was written; cancel: an operator asked
+ * to stop a running task (stored on its row); queues: a queue was paused or resumed (`id` is its name).
+ */
+export type TaskChannel = 'created' | 'finished' | 'requeued' | 'failed' | 'progress' | 'cancel' | 'queues';
+export const TASK_CHANNELS: readonly TaskChannel[] = ['created', 'finished', 'requeued', 'failed', 'progress', 'cancel', 'queues'];
 
 export interface TaskEvent {
   id: string;
@@ -12,6 +17,8 @@ export interface TaskEvent {
   queue?: string;
   /** Epoch ms when the task may start (created, requeued). */
   runAt?: number | null;
+  /** progress: the report written; `at` in epoch ms. Unchecked when it comes through Redis (see parseProgress). */
+  progress?: { percent: number; info: JsonObject | null; at: number };
 }
 
 export type TaskListener = (event: TaskEvent) => void;

@@ -41,6 +41,8 @@ export class RedisNotifier implements Notifier {
       } catch {
         return;
       }
+      // Anyone who can publish on the server reaches us: a message that is not an event is dropped.
+      if (typeof event !== 'object' || event === null || typeof event.id !== 'string') return;
       for (const listener of this.listeners.get(channel) ?? []) listener(event);
     });
     this.subscriber = connection;

@@ -6,12 +6,20 @@ import { executeTask } from '../executor';
 import { LazyAbortController } from './lazy-abort';
 import type { TaskRegistry } from '../registry';
 import { TaskTimeoutError } from '../task-errors';
+import type { ProgressSink } from '../progress';
 import type { TaskCall, TaskOutcome } from '../types';
 import { startTaskTimer, timeoutOutcome, type TaskDeclarations, type TaskPool } from './pool';
+
+/** A running task, by id: how to abort its signal and how to end its run early. */
+interface InlineRun {
+  abort: (reason: Error) => void;
+  end: (outcome: TaskOutcome) => void;
+}
 
 export class InlinePool implements TaskPool {
   /** Aborts the signal of each running task. */
   private readonly controllers = new Set<(reason: Error) => void>();
+  private readonly byId = new Map<string, InlineRun>();
 
   constructor(
     private readonly registry: TaskRegistry,
@@ -27,13 +35,16 @@ export class InlinePool implements TaskPool {
     return { tasks: this.registry.names(), schedules: this.registry.declaredSchedules() };
   }
 
-  run(call: TaskCall): Promise<TaskOutcome> {
+  run(call: TaskCall, progress?: ProgressSink): Promise<TaskOutcome> {
     const controller = new LazyAbortController();
-    const context = taskContext(call, controller);
+    const context = taskContext(call, controller, progress);
     // Abort listeners run inside abort(): give them the task's context, so currentTask() works there.
     const abort = (reason: Error) => taskContextStorage.run(context, () => controller.abort(reason));
     this.controllers.add(abort);
+    const run: InlineRun = { abort, end: () => undefined };
+    this.byId.set(call.id, run);
     return new Promise<TaskOutcome>((resolve) => {
+      run.end = resolve;
       const cancelTimer = startTaskTimer(call.timeout, () => {
         abort(new TaskTimeoutError(call.timeout));
         resolve(timeoutOutcome(call.timeout));
@@ -42,7 +53,20 @@ export class InlinePool implements TaskPool {
         cancelTimer();
         resolve(outcome); // ignored if the timeout already resolved
       });
-    }).finally(() => this.controllers.delete(abort));
+    }).finally(() => {
+      this.controllers.delete(abort);
+      if (this.byId.get(call.id) === run) this.byId.delete(call.id);
+    });
+  }
+
+  abortTask(id: string, reason: Error): boolean {
+    const run = this.byId.get(id);
+    run?.abort(reason);
+    return run !== undefined;
+  }
+
+  endTask(id: string, outcome: TaskOutcome): void {
+    this.byId.get(id)?.end(outcome);
   }
 
   async close(): Promise<void> {

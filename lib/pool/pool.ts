@@ -1,5 +1,6 @@
 // Where tasks run. A pool takes a call and always resolves with an outcome (never rejects);
 // it enforces the task's timeout in its own way.
+import type { ProgressSink } from '../progress';
 import type { ScheduleDefinition } from '../schedule-spec';
 import { TaskTimeoutError } from '../task-errors';
 import type { TaskCall, TaskOutcome } from '../types';
@@ -15,7 +16,15 @@ export interface TaskPool {
   start(): Promise<void>;
   /** After start(): what the task modules registered, as the pool's threads (or the event loop) see it. */
   declarations(): TaskDeclarations;
-  run(call: TaskCall): Promise<TaskOutcome>;
+  /** Runs a task; its progress reports go to `progress`. */
+  run(call: TaskCall, progress?: ProgressSink): Promise<TaskOutcome>;
+  /** Aborts the signal of task `id` running here with `reason`; false when it does not run here. */
+  abortTask(id: string, reason: Error): boolean;
+  /**
+   * Ends the run of task `id` now with `outcome`, without waiting for its handler: its thread is
+   * terminated (thread pool), or its handler is left to run unheard (inline pool).
+   */
+  endTask(id: string, outcome: TaskOutcome): void;
   /** Aborts running tasks' signals (inline) or terminates their threads. */
   close(): Promise<void>;
 }

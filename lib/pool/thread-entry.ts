@@ -5,6 +5,8 @@ import { taskContext } from '../context';
 import { describeError, executeTask } from '../executor';
 import { loadTaskModules } from '../modules';
 import { LazyAbortController } from './lazy-abort';
+import { ProgressCoalescer } from '../progress';
+import { CancelledError } from '../task-errors';
 import { defaultRegistry } from '../registry';
 import type { FromThread, ThreadData, ToThread } from './thread-messages';
 
@@ -12,6 +14,9 @@ const data = workerData as ThreadData;
 const port = parentPort!;
 const send = (message: FromThread) => port.postMessage(message);
 let controller: LazyAbortController | undefined;
+let runningId: string | undefined;
+/** How often a thread passes a task's latest progress to the worker, at most. */
+const PROGRESS_SEND_MS = 100;
 
 loadTaskModules(data.modules, data.cwd).then(
   () => send({ type: 'ready', declared: { tasks: defaultRegistry.names(), schedules: defaultRegistry.declaredSchedules() } }),
@@ -20,11 +25,16 @@ loadTaskModules(data.modules, data.cwd).then(
 
 port.on('message', (message: ToThread) => {
   if (message.type === 'abort') {
-    controller?.abort(new Error('worker stopped'));
+    if (message.id !== undefined && message.id !== runningId) return; // that task has ended already
+    controller?.abort(message.cancel ? CancelledError.fromStoredText(message.cancel) : new Error('worker stopped'));
     return;
   }
+  const { id } = message.call;
   controller = new LazyAbortController();
-  executeTask(defaultRegistry, data.moduleRoot, message.call, taskContext(message.call, controller)).then((outcome) => {
-    send({ type: 'done', id: message.call.id, outcome });
+  runningId = id;
+  const progress = new ProgressCoalescer(PROGRESS_SEND_MS, (report, at) => send({ type: 'progress', id, report, at }));
+  executeTask(defaultRegistry, data.moduleRoot, message.call, taskContext(message.call, controller, progress.report)).then((outcome) => {
+    progress.flush();
+    send({ type: 'done', id, outcome });
   });
 });

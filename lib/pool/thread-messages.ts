@@ -1,4 +1,5 @@
 // Messages between the thread pool and its threads.
+import type { ProgressReport } from '../progress';
 import type { TaskDeclarations } from './pool';
 import type { TaskCall, TaskOutcome } from '../types';
 
@@ -8,9 +9,12 @@ export interface ThreadData {
   cwd: string;
 }
 
-export type ToThread = { type: 'run'; call: TaskCall } | { type: 'abort' };
+/** abort: the worker stops (no id: whatever runs), or an operator cancelled task `id` (`cancel`: the stored CancelledError text). */
+export type ToThread = { type: 'run'; call: TaskCall } | { type: 'abort'; id?: string; cancel?: string };
 
 export type FromThread =
   | { type: 'ready'; declared: TaskDeclarations }
   | { type: 'load-error'; error: string }
-  | { type: 'done'; id: string; outcome: TaskOutcome };
+  | { type: 'done'; id: string; outcome: TaskOutcome }
+  /** The latest progress of task `id` (sent a few times a second at most, and before 'done'). */
+  | { type: 'progress'; id: string; report: ProgressReport; at: number };

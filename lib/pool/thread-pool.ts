@@ -6,10 +6,11 @@ import * as path from 'node:path';
 import { Worker as Thread } from 'node:worker_threads';
 import { ConfigError } from '../errors';
 import { delay } from '../sleeper';
-import { ThreadCrashError, WorkerStoppedError } from '../task-errors';
+import type { ProgressSink } from '../progress';
+import { CancelledError, ThreadCrashError, WorkerStoppedError } from '../task-errors';
 import type { TaskCall, TaskOutcome } from '../types';
 import { startTaskTimer, timeoutOutcome, type TaskDeclarations, type TaskPool } from './pool';
-import type { FromThread, ThreadData } from './thread-messages';
+import type { FromThread, ThreadData, ToThread } from './thread-messages';
 
 const ENTRY = path.join(__dirname, 'thread-entry.js');
 const RESPAWN_FIRST_WAIT_MS = 500;
@@ -30,10 +31,17 @@ export interface ThreadPoolOptions {
   memoryLimitMb: number;
 }
 
-const STOPPED: TaskOutcome = { ok: false, kind: 'crash', error: new WorkerStoppedError().storedText };
+const STOPPED: TaskOutcome = { ok: false, kind: 'crash', code: 'TW_WORKER_STOPPED', error: new WorkerStoppedError().storedText };
+
+/** A task running in a thread: its slot, and how to end its run from outside. */
+interface ThreadRun {
+  slot: Slot;
+  finish: (outcome: TaskOutcome, broken: boolean) => void;
+}
 
 export class ThreadPool implements TaskPool {
   private readonly slots: Slot[] = [];
+  private readonly running = new Map<string, ThreadRun>();
   private readonly waiters: Array<(slot: Slot | null) => void> = [];
   private closed = false;
   /** What the threads' task modules registered (every thread loads the same modules). */
@@ -149,7 +157,7 @@ export class ThreadPool implements TaskPool {
     }
   }
 
-  async run(call: TaskCall): Promise<TaskOutcome> {
+  async run(call: TaskCall, progress?: ProgressSink): Promise<TaskOutcome> {
     const slot = await this.acquire();
     if (!slot) return STOPPED;
     const { thread } = slot;
@@ -158,6 +166,7 @@ export class ThreadPool implements TaskPool {
       const finish = (outcome: TaskOutcome, broken: boolean) => {
         if (settled) return;
         settled = true;
+        if (this.running.get(call.id)?.slot === slot) this.running.delete(call.id);
         cancelTimer();
         thread.off('message', onMessage);
         thread.off('error', onError);
@@ -168,6 +177,7 @@ export class ThreadPool implements TaskPool {
       };
       const onMessage = (message: FromThread) => {
         if (message.type === 'done' && message.id === call.id) finish(message.outcome, false);
+        else if (message.type === 'progress' && message.id === call.id) progress?.(message.report, message.at);
       };
       const onError = (error: Error) =>
         finish({ ok: false, kind: 'crash', error: ThreadCrashError.failed(error.stack ?? error.message).storedText }, true);
@@ -177,8 +187,22 @@ export class ThreadPool implements TaskPool {
       thread.on('message', onMessage);
       thread.once('error', onError);
       thread.once('exit', onExit);
+      this.running.set(call.id, { slot, finish });
       thread.postMessage({ type: 'run', call });
     });
+  }
+
+  abortTask(id: string, reason: Error): boolean {
+    const run = this.running.get(id);
+    if (!run) return false;
+    const message: ToThread = { type: 'abort', id, ...(reason instanceof CancelledError ? { cancel: reason.storedText } : {}) };
+    run.slot.thread.postMessage(message);
+    return true;
+  }
+
+  /** Terminates the thread of task `id` (and replaces it): the run ends with `outcome`. */
+  endTask(id: string, outcome: TaskOutcome): void {
+    this.running.get(id)?.finish(outcome, true);
   }
 
   async close(): Promise<void> {

@@ -4,8 +4,10 @@
 // is left untouched.
 import { Binds } from '../db/binds';
 import { toRecord, type RawTaskRow } from '../db/rows';
+import { CLAIM_ORDER } from '../db/shared-sql';
 import type { SqlRunner } from '../db/runner';
 import type { TaskRecord, TaskStatus } from '../types';
+import type { AttemptStatements } from './attempt-statements';
 
 export interface ListFilter {
   status?: TaskStatus;
@@ -33,7 +35,7 @@ export interface StatsRow {
 }
 
 export class AdminStatements {
-  constructor(private readonly runner: SqlRunner) {}
+  constructor(private readonly runner: SqlRunner, private readonly attempts: AttemptStatements) {}
 
   /** Newest first: ids are time-ordered, so the primary key gives the order without a sort. */
   async list(filter: ListFilter = {}): Promise<TaskRecord[]> {
@@ -62,15 +64,16 @@ export class AdminStatements {
     const binds = new Binds();
     return this.runner.execute(
       `UPDATE tw_tasks SET status = 'PENDING', run_at = ${binds.add(now)}, retry_count = 0, started_at = NULL, ` +
-        `finished_at = NULL, duration = NULL, locked_by = NULL, lease_expires_at = NULL, updated_at = ${binds.add(now)} ` +
+        `finished_at = NULL, duration = NULL, locked_by = NULL, lease_expires_at = NULL, cancel_requested = NULL, updated_at = ${binds.add(now)} ` +
         `WHERE id IN (${binds.list(ids)}) AND status = 'FAILED'`, binds.values);
   }
 
   /** A task that has not started (PENDING, or FAILED with a retry scheduled) to FAILED for good. True when changed. */
-  async cancel(id: string, error: string, now: number): Promise<boolean> {
+  async cancel(id: string, error: { text: string; code: string }, now: number): Promise<boolean> {
     const binds = new Binds();
     const changed = await this.runner.execute(
-      `UPDATE tw_tasks SET status = 'FAILED', error = ${binds.add(error)}, run_at = NULL, finished_at = ${binds.add(now)}, ` +
+      `UPDATE tw_tasks SET status = 'FAILED', error = ${binds.add(error.text)}, error_code = ${binds.add(error.code)}, run_at = NULL, ` +
+        `cancel_requested = NULL, finished_at = ${binds.add(now)}, ` +
         `updated_at = ${binds.add(now)} WHERE id = ${binds.add(id)} AND (status = 'PENDING' OR (status = 'FAILED' AND run_at IS NOT NULL))`,
       binds.values);
     return changed === 1;
@@ -100,10 +103,28 @@ export class AdminStatements {
       pick.values)).map((r) => r.id);
     if (ids.length === 0) return { picked: 0, deleted: 0 };
     const binds = new Binds();
-    // The same condition again: a task retried since the SELECT is not deleted.
-    const deleted = await this.runner.execute(
-      `DELETE FROM tw_tasks WHERE id IN (${binds.list(ids)}) AND ${this.finishedBefore(kind, cutoff, binds)}`, binds.values);
+    // The same condition again: a task retried since the SELECT is not deleted. Its attempts go with it.
+    const deleted = await this.runner.transaction(async (transaction) => {
+      const count = await this.runner.execute(
+        `DELETE FROM tw_tasks WHERE id IN (${binds.list(ids)}) AND ${this.finishedBefore(kind, cutoff, binds)}`, binds.values, { transaction });
+      await this.attempts.deleteOrphans(ids, transaction);
+      return count;
+    });
     return { picked: ids.length, deleted };
+  }
+
+  /**
+   * Ready PENDING tasks (run_at passed) by queue, and the oldest run_at among them: from at most
+   * `cap` of them, taken in claim order along the claim index, so the cost is bounded whatever the
+   * backlog (past `cap`, counts are lower bounds).
+   */
+  async readyByQueue(now: number, cap: number): Promise<Array<{ queue: string; count: number; oldestRunAt: number | null }>> {
+    const binds = new Binds();
+    const rows = await this.runner.rows<{ queue: string; n: number | string; oldest: number | string | null }>(
+      'SELECT queue, COUNT(*) AS n, MIN(run_at) AS oldest FROM ' +
+        `(SELECT queue, run_at FROM tw_tasks WHERE status = 'PENDING' AND run_at <= ${binds.add(now)} ${CLAIM_ORDER} LIMIT ${binds.add(cap)}) r ` +
+        'GROUP BY queue', binds.values);
+    return rows.map((r) => ({ queue: r.queue, count: Number(r.n), oldestRunAt: r.oldest === null || r.oldest === undefined ? null : Number(r.oldest) }));
   }
 
   /** Counts by queue, status and retrying, with the oldest run_at of the PENDING tasks ready at `now`. */

@@ -10,11 +10,17 @@ import { Binds } from '../db/binds';
 import type { ClaimParams, Completion, Dialect, ErrorKind } from '../db/dialect';
 import { dialectFor } from '../db/index';
 import { toRecord, type RawTaskRow } from '../db/rows';
+import { NO_CANCEL_PENDING } from '../db/shared-sql';
 import type { SqlRunner } from '../db/runner';
+import { TASK_ERROR_CODE } from '../task-errors';
 import type { TaskRecord } from '../types';
 import { AdminStatements } from './admin-statements';
 import { DashboardStatements } from './dashboard-statements';
+import { AttemptStatements } from './attempt-statements';
+import { CancelStatements } from './cancel-statements';
 import { LockStatements } from './lock-statements';
+import { ProgressStatements } from './progress-statements';
+import { QueueStatements } from './queue-statements';
 import { ScheduleStatements } from './schedule-statements';
 import { TaskTypeStatements } from './task-type-statements';
 import { WorkerRegistryStatements } from './worker-registry-statements';
@@ -28,6 +34,10 @@ export interface Failure {
   id: string;
   attempt: number;
   error: string;
+  /** The stored error code (TW_TIMEOUT, TW_PERMANENT...); default TW_TASK_ERROR. */
+  code?: string;
+  /** Progress reported since the last progress write (JSON text); absent or null: keep the stored one. */
+  progress?: string | null;
   /** When the handler really started. */
   startedAt: number;
   finishedAt: number;
@@ -38,7 +48,11 @@ export interface Failure {
 
 export interface StaleTask {
   id: string;
+  name: string;
+  queue: string;
   lockedBy: string;
+  /** The CancelledError text of a cancel requested while it ran; null when none was. */
+  cancelRequested: string | null;
   attempt: number;
   /** Set by the claim; null only for rows written by hand. */
   maxRetries: number | null;
@@ -60,16 +74,28 @@ export class TaskStore {
   readonly dashboard: DashboardStatements;
   /** The task types workers serve, with their handlers' defaults. */
   readonly taskTypes: TaskTypeStatements;
+  /** Each task's failed attempts (tw_task_attempts). */
+  readonly attempts: AttemptStatements;
+  /** Progress of running tasks, batched per worker. */
+  readonly progress: ProgressStatements;
+  /** Cancels of running tasks: requested by operators, picked up by their workers. */
+  readonly cancels: CancelStatements;
+  /** Paused queues (tw_queues). */
+  readonly queues: QueueStatements;
 
   constructor(readonly sequelize: Sequelize) {
     this.dialect = dialectFor(sequelize);
     this.runner = this.dialect.createRunner(sequelize);
-    this.admin = new AdminStatements(this.runner);
+    this.attempts = new AttemptStatements(this.runner);
+    this.admin = new AdminStatements(this.runner, this.attempts);
     this.locks = new LockStatements(this.runner);
     this.schedules = new ScheduleStatements(this.runner, this.dialect);
     this.workers = new WorkerRegistryStatements(this.runner);
     this.dashboard = new DashboardStatements(this.runner);
     this.taskTypes = new TaskTypeStatements(this.runner);
+    this.progress = new ProgressStatements(this.runner);
+    this.cancels = new CancelStatements(this.runner);
+    this.queues = new QueueStatements(this.runner, this.dialect);
   }
 
   /** How the worker should treat a failed statement: run it again at once, give up, or back off. */
@@ -147,15 +173,29 @@ export class TaskStore {
     return this.dialect.complete(this.runner, workerId, completions);
   }
 
-  /** Marks a task FAILED, retryable at `retryAt` or for good; false when this worker no longer owned it. */
+  /**
+   * Marks a task FAILED, retryable at `retryAt` or for good, and records the attempt, in one
+   * transaction; false when this worker no longer owned it, or (unless this is the cancel itself)
+   * an operator's cancel is pending on it: nothing is written.
+   */
   async fail(workerId: string, f: Failure): Promise<boolean> {
+    const code = f.code ?? TASK_ERROR_CODE;
+    const fence = code === 'TW_CANCELLED' ? '' : ` AND ${NO_CANCEL_PENDING()}`;
     const binds = new Binds();
     const sql =
-      `UPDATE tw_tasks SET status = 'FAILED', error = ${binds.add(f.error)}, started_at = ${binds.add(f.startedAt)}, ` +
-      `finished_at = ${binds.add(f.finishedAt)}, ` +
+      `UPDATE tw_tasks SET status = 'FAILED', error = ${binds.add(f.error)}, error_code = ${binds.add(code)}, ` +
+      `started_at = ${binds.add(f.startedAt)}, finished_at = ${binds.add(f.finishedAt)}, ` +
       `updated_at = ${binds.add(f.finishedAt)}, duration = ${binds.add(f.duration)}, run_at = ${binds.add(f.retryAt)}, ` +
-      `locked_by = NULL, lease_expires_at = NULL WHERE ${this.fence(binds, workerId, f.id, f.attempt)}`;
-    return (await this.write(sql, binds, undefined, true)) === 1;
+      `progress = COALESCE(${binds.add(f.progress ?? null)}, progress), last_worker = ${binds.add(workerId)}, cancel_requested = NULL, ` +
+      `locked_by = NULL, lease_expires_at = NULL WHERE ${this.fence(binds, workerId, f.id, f.attempt)}${fence}`;
+    return this.runner.transaction(async (transaction) => {
+      if ((await this.write(sql, binds, transaction, true)) !== 1) return false;
+      await this.attempts.record({
+        taskId: f.id, attempt: f.attempt, errorCode: code, error: f.error, worker: workerId,
+        startedAt: f.startedAt, finishedAt: f.finishedAt, duration: f.duration,
+      }, transaction);
+      return true;
+    });
   }
 
   /** Extends every lease this worker holds; returns how many it still holds. */
@@ -182,20 +222,31 @@ export class TaskStore {
       `SELECT * FROM tw_tasks WHERE status = 'PROGRESS' AND lease_expires_at < ${binds.add(now)} ` +
         `ORDER BY lease_expires_at LIMIT ${binds.add(limit)}`, binds);
     return rows.map(toRecord).map((r) => ({
-      id: r.id, lockedBy: r.lockedBy ?? '', attempt: r.retryCount, maxRetries: r.maxRetries, startedAt: r.startedAt,
+      id: r.id, name: r.name, queue: r.queue, lockedBy: r.lockedBy ?? '', cancelRequested: r.cancelRequested,
+      attempt: r.retryCount, maxRetries: r.maxRetries, startedAt: r.startedAt,
     }));
   }
 
-  /** Fails a stale task on behalf of its lost worker, fenced so a renewed lease is left alone. */
-  async failStale(task: StaleTask, now: number, error: string, retryAt: number | null): Promise<boolean> {
+  /**
+   * Fails a stale task on behalf of its lost worker, fenced so a renewed lease is left alone, and
+   * records the attempt (worker: the lost one), in one transaction.
+   */
+  async failStale(task: StaleTask, now: number, error: { text: string; code: string }, retryAt: number | null): Promise<boolean> {
     const binds = new Binds();
     const duration = task.startedAt === null ? null : (now - task.startedAt) / 1000;
     const sql =
-      `UPDATE tw_tasks SET status = 'FAILED', error = ${binds.add(error)}, finished_at = ${binds.add(now)}, ` +
-      `updated_at = ${binds.add(now)}, duration = ${binds.add(duration)}, run_at = ${binds.add(retryAt)}, ` +
-      `locked_by = NULL, lease_expires_at = NULL WHERE ${this.fence(binds, task.lockedBy, task.id, task.attempt)} ` +
-      `AND lease_expires_at < ${binds.add(now)}`;
-    return (await this.write(sql, binds)) === 1;
+      `UPDATE tw_tasks SET status = 'FAILED', error = ${binds.add(error.text)}, error_code = ${binds.add(error.code)}, ` +
+      `finished_at = ${binds.add(now)}, updated_at = ${binds.add(now)}, duration = ${binds.add(duration)}, run_at = ${binds.add(retryAt)}, ` +
+      `last_worker = ${binds.add(task.lockedBy)}, cancel_requested = NULL, locked_by = NULL, lease_expires_at = NULL ` +
+      `WHERE ${this.fence(binds, task.lockedBy, task.id, task.attempt)} AND lease_expires_at < ${binds.add(now)}`;
+    return this.runner.transaction(async (transaction) => {
+      if ((await this.write(sql, binds, transaction)) !== 1) return false;
+      await this.attempts.record({
+        taskId: task.id, attempt: task.attempt, errorCode: error.code, error: error.text, worker: task.lockedBy,
+        startedAt: task.startedAt, finishedAt: now, duration,
+      }, transaction);
+      return true;
+    });
   }
 
   /**

@@ -1,5 +1,6 @@
 // TaskAdmin (the SQL behind tw-admin) on every database, with a real in-process worker: retry brings
-// a FAILED task back and the worker runs it, cancel stops only tasks that have not started, purge
+// a FAILED task back and the worker runs it, cancel stops waiting and running tasks (a running one's
+// result is never written), purge
 // deletes only old finished tasks in batches, stats counts by queue and status.
 import { expect } from 'chai';
 import { TaskAdmin, TaskRegistry, TaskStateError, TaskWorker, TaskWorkerError, type DatabaseTask } from '../../lib/index';
@@ -103,19 +104,28 @@ for (const dialect of ALL_DIALECTS) {
       expect(cancelled.error).to.equal('CancelledError: cancelled by an operator');
     });
 
-    it('cancel refuses a running task (it is left alone) and a finished one', async function () {
+    it('cancel stops a running task: FAILED for good with a CancelledError, its result never written; a finished one is refused', async function () {
       // Wait for the handler itself: the row shows PROGRESS before the claim's reply reaches the
       // worker, and releasing before the handler ran would release nothing.
       const started = new Promise<void>((resolve) => (heldStarted = resolve));
-      const task = await tw.createTask('adm.held');
+      const task = await tw.createTask('adm.held', { maxRetries: 3 });
       await started;
-      expect((await tw.getTask(task.id))?.status).to.equal('PROGRESS');
-      const refused = await admin.cancel(task.id).catch((e: unknown) => e);
-      expect(refused).to.be.instanceOf(TaskStateError).and.to.include({ status: 'PROGRESS' });
-      releaseHeld();
-      expect((await settled(task.id, 'COMPLETED')).resultValue).to.equal('released');
+      const requested = await admin.cancel(task.id, 'wrong customer');
+      expect(requested.status).to.equal('PROGRESS');
+      expect(requested.cancelRequested).to.equal('CancelledError: cancelled by an operator: wrong customer');
+      releaseHeld(); // the handler returns a result after the cancel: it must not be written
+      const failed = await settled(task.id, 'FAILED');
+      expect(failed.isFinal).to.equal(true); // retries left, but a cancel is final
+      expect(failed.result).to.equal(null);
+      expect(failed.errorCode).to.equal('TW_CANCELLED');
+      expect(failed.error).to.equal('CancelledError: cancelled by an operator: wrong customer');
+      expect(failed.cancelRequested).to.equal(null);
       const again = await admin.cancel(task.id).catch((e: unknown) => e);
-      expect(again).to.be.instanceOf(TaskStateError).and.to.include({ status: 'COMPLETED' });
+      expect(again).to.be.instanceOf(TaskStateError).and.to.include({ status: 'FAILED' });
+      const done = await tw.createTask('adm.ok', { args: [1] });
+      await settled(done.id, 'COMPLETED');
+      const refused = await admin.cancel(done.id).catch((e: unknown) => e);
+      expect(refused).to.be.instanceOf(TaskStateError).and.to.include({ status: 'COMPLETED' });
     });
 
     it('stats counts by queue and status, retries apart, with the age of the oldest ready task', async function () {

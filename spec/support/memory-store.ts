@@ -6,13 +6,15 @@
 import type { Completion, ClaimParams, ErrorKind } from '../../lib/db/dialect';
 import { dialectFor } from '../../lib/db/index';
 import { newTaskId } from '../../lib/ids';
+import type { CancelRequest } from '../../lib/store/cancel-statements';
+import type { ProgressWrite } from '../../lib/store/progress-statements';
 import type { Failure, StaleTask } from '../../lib/store/task-store';
 import type { WorkerInfo } from '../../lib/store/worker-registry-statements';
 import type { WorkerStore } from '../../lib/store/worker-store';
 import type { TaskRecord } from '../../lib/types';
 import { turns } from './wait';
 
-export type StoreMethod = Exclude<keyof WorkerStore, 'locks' | 'workers' | 'classifyError'>;
+export type StoreMethod = Exclude<keyof WorkerStore, 'locks' | 'workers' | 'progress' | 'cancels' | 'queues' | 'classifyError'>;
 
 /** An error as the pg driver reports it (SQLSTATE in `code`), of the given kind. */
 export function storeError(kind: ErrorKind, message = `injected ${kind} error`): Error {
@@ -78,6 +80,36 @@ export class MemoryStore implements WorkerStore {
     if (this.registryError) throw this.registryError;
   }
 
+  /** Paused queues (tw_queues), as the specs set them. */
+  readonly pausedQueues = new Set<string>();
+  /** Failed attempts recorded (tw_task_attempts), oldest first. */
+  readonly attemptRows: Array<{ taskId: string; attempt: number; errorCode: string; worker: string | null }> = [];
+
+  /** Progress writes, with the fence of lib/store/progress-statements.ts. */
+  readonly progress = {
+    write: async (workerId: string, items: readonly ProgressWrite[], now: number): Promise<number> => {
+      let changed = 0;
+      for (const item of items) {
+        const row = this.fenced(item.id, workerId, item.attempt);
+        if (!row) continue;
+        Object.assign(row, { progress: item.progress, updatedAt: now });
+        changed++;
+      }
+      return changed;
+    },
+  };
+
+  /** Cancel requests on running tasks, as lib/store/cancel-statements.ts reads them. */
+  readonly cancels = {
+    requestedFor: async (workerId: string, ids?: readonly string[]): Promise<CancelRequest[]> => [...this.tasks.values()]
+      .filter((t) => t.status === 'PROGRESS' && t.lockedBy === workerId && t.cancelRequested !== null && (!ids || ids.includes(t.id)))
+      .map((t) => ({ id: t.id, attempt: t.retryCount, error: t.cancelRequested! })),
+  };
+
+  readonly queues = {
+    paused: async (): Promise<string[]> => [...this.pausedQueues],
+  };
+
   // --- test conveniences -------------------------------------------------------------------------
 
   /** Adds tasks as the client would insert them (PENDING, ready now), with any fields overridden. */
@@ -88,7 +120,7 @@ export class MemoryStore implements WorkerStore {
         id: newTaskId(now), name: 't.task', args: [], kwargs: {}, timeout: 300, status: 'PENDING', result: null, error: null,
         retryCount: 0, maxRetries: null, queue: 'default', priority: 0, runAt: now, createdAt: now, updatedAt: now,
         startedAt: null, finishedAt: null, duration: null, lockedBy: null, leaseExpiresAt: null, uniqueKey: null, scheduleKey: null,
-        scheduledFor: null, ...o,
+        scheduledFor: null, progress: null, errorCode: null, lastWorker: null, cancelRequested: null, traceContext: null, ...o,
       };
       this.tasks.set(record.id, record);
       return { ...record };
@@ -180,15 +212,18 @@ export class MemoryStore implements WorkerStore {
   claim(params: ClaimParams): Promise<TaskRecord[]> {
     return this.statement('claim', [params], () => {
       const { from, now, queues } = params;
+      const excluded = params.excludeQueues ?? [];
       const ready = [...this.tasks.values()]
-        .filter((t) => t.status === from && t.runAt !== null && t.runAt <= now && (queues.length === 0 || queues.includes(t.queue)))
+        .filter((t) => t.status === from && t.runAt !== null && t.runAt <= now && (queues.length === 0 || queues.includes(t.queue))
+          && !excluded.includes(t.queue))
         // ORDER BY priority, run_at, id (ids compare byte-wise, as on every database).
         .sort((a, b) => a.priority - b.priority || a.runAt! - b.runAt! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .slice(0, params.limit);
       for (const t of ready) {
         Object.assign(t, {
           status: 'PROGRESS', lockedBy: params.workerId, leaseExpiresAt: params.leaseUntil, startedAt: now, updatedAt: now,
-          finishedAt: null, duration: null, retryCount: t.retryCount + (from === 'FAILED' ? 1 : 0), maxRetries: t.maxRetries ?? params.defaultMaxRetries,
+          finishedAt: null, duration: null, progress: null, retryCount: t.retryCount + (from === 'FAILED' ? 1 : 0),
+          maxRetries: t.maxRetries ?? params.defaultMaxRetries,
         });
       }
       // UPDATE ... RETURNING promises no order: reversed here, so that a worker relying on it fails.
@@ -199,10 +234,10 @@ export class MemoryStore implements WorkerStore {
   complete(workerId: string, completions: readonly Completion[]): Promise<string[]> {
     return this.statement('complete', [workerId, completions], () => completions.flatMap((c) => {
       const row = this.fenced(c.id, workerId, c.attempt);
-      if (!row) return [];
+      if (!row || row.cancelRequested !== null) return []; // a pending cancel refuses the result
       Object.assign(row, {
-        status: 'COMPLETED', result: c.result, error: null, startedAt: c.startedAt, finishedAt: c.finishedAt, updatedAt: c.finishedAt,
-        duration: c.duration, runAt: null, lockedBy: null, leaseExpiresAt: null,
+        status: 'COMPLETED', result: c.result, error: null, errorCode: null, startedAt: c.startedAt, finishedAt: c.finishedAt, updatedAt: c.finishedAt,
+        duration: c.duration, runAt: null, lockedBy: null, leaseExpiresAt: null, lastWorker: workerId, progress: c.progress ?? row.progress,
       });
       return [c.id];
     }));
@@ -211,11 +246,13 @@ export class MemoryStore implements WorkerStore {
   fail(workerId: string, f: Failure): Promise<boolean> {
     return this.statement('fail', [workerId, f], () => {
       const row = this.fenced(f.id, workerId, f.attempt);
-      if (!row) return false;
+      const code = f.code ?? 'TW_TASK_ERROR';
+      if (!row || (row.cancelRequested !== null && code !== 'TW_CANCELLED')) return false;
       Object.assign(row, {
-        status: 'FAILED', error: f.error, startedAt: f.startedAt, finishedAt: f.finishedAt, updatedAt: f.finishedAt, duration: f.duration,
-        runAt: f.retryAt, lockedBy: null, leaseExpiresAt: null,
+        status: 'FAILED', error: f.error, errorCode: code, startedAt: f.startedAt, finishedAt: f.finishedAt, updatedAt: f.finishedAt, duration: f.duration,
+        runAt: f.retryAt, lockedBy: null, leaseExpiresAt: null, lastWorker: workerId, progress: f.progress ?? row.progress, cancelRequested: null,
       });
+      this.attemptRows.push({ taskId: f.id, attempt: f.attempt, errorCode: code, worker: workerId });
       return true;
     });
   }
@@ -238,17 +275,22 @@ export class MemoryStore implements WorkerStore {
       .filter((t) => t.status === 'PROGRESS' && t.leaseExpiresAt !== null && t.leaseExpiresAt < now)
       .sort((a, b) => a.leaseExpiresAt! - b.leaseExpiresAt!)
       .slice(0, limit)
-      .map((t) => ({ id: t.id, lockedBy: t.lockedBy ?? '', attempt: t.retryCount, maxRetries: t.maxRetries, startedAt: t.startedAt })));
+      .map((t) => ({
+        id: t.id, name: t.name, queue: t.queue, lockedBy: t.lockedBy ?? '', cancelRequested: t.cancelRequested, attempt: t.retryCount,
+        maxRetries: t.maxRetries, startedAt: t.startedAt,
+      })));
   }
 
-  failStale(task: StaleTask, now: number, error: string, retryAt: number | null): Promise<boolean> {
+  failStale(task: StaleTask, now: number, error: { text: string; code: string }, retryAt: number | null): Promise<boolean> {
     return this.statement('failStale', [task, now, error, retryAt], () => {
       const row = this.fenced(task.id, task.lockedBy, task.attempt);
       if (!row || row.leaseExpiresAt === null || row.leaseExpiresAt >= now) return false;
       Object.assign(row, {
-        status: 'FAILED', error, finishedAt: now, updatedAt: now, duration: task.startedAt === null ? null : (now - task.startedAt) / 1000,
-        runAt: retryAt, lockedBy: null, leaseExpiresAt: null,
+        status: 'FAILED', error: error.text, errorCode: error.code, finishedAt: now, updatedAt: now,
+        duration: task.startedAt === null ? null : (now - task.startedAt) / 1000, runAt: retryAt, lockedBy: null, leaseExpiresAt: null,
+        lastWorker: task.lockedBy, cancelRequested: null,
       });
+      this.attemptRows.push({ taskId: task.id, attempt: task.attempt, errorCode: error.code, worker: task.lockedBy });
       return true;
     });
   }

@@ -86,9 +86,10 @@ describe('memory store', () => {
     const stale = await store.findStale(now, 10);
     expect(stale.map((s) => s.id)).to.deep.equal([old.id, recent.id]);
     store.update(recent.id, { leaseExpiresAt: now + 30_000 }); // renewed meanwhile
-    expect(await store.failStale(stale[1], now, 'lost', now)).to.equal(false);
-    expect(await store.failStale(stale[0], now, 'lost', null)).to.equal(true);
-    expect(store.row(old.id)).to.include({ status: 'FAILED', error: 'lost', runAt: null, lockedBy: null, duration: 3 });
+    const lost = { text: 'lost', code: 'TW_WORKER_LOST' };
+    expect(await store.failStale(stale[1], now, lost, now)).to.equal(false);
+    expect(await store.failStale(stale[0], now, lost, null)).to.equal(true);
+    expect(store.row(old.id)).to.include({ status: 'FAILED', error: 'lost', errorCode: 'TW_WORKER_LOST', runAt: null, lockedBy: null, lastWorker: 'a', duration: 3 });
   });
 
   it('holds a lock for one owner until it expires or is released', async () => {
