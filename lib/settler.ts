@@ -9,7 +9,7 @@ import { CompletionBatcher, type BatchResult } from './completion-batcher';
 import type { ResolvedConfig } from './config';
 import type { DatabaseHealth } from './database-health';
 import type { Completion } from './db/dialect';
-import type { Notifier } from './notifier/notifier';
+import type { Notifier, TaskEvent } from './notifier/notifier';
 import { persistently, type PersistOptions } from './persist';
 import { retryAt } from './retry-policy';
 import type { WorkerStore } from './store/worker-store';
@@ -121,6 +121,8 @@ export class Settler {
         settled = await this.fail(record, cancelled, timing, progress);
       }
     }
+    // The last progress went with the outcome, not through the progress writer: tell onProgress listeners too.
+    if (settled.state === 'written' && progress !== null) this.deps.notifier.publish('progress', { id: record.id, progress: JSON.parse(progress) as TaskEvent['progress'] });
     if (settled.state === 'lost') logger.warn({ task: record.id }, 'outcome not written: this worker no longer held the task (its lease expired and it was taken over)');
     if (settled.state === 'abandoned') logger.warn({ task: record.id }, 'outcome not written: the worker was stopped at once; the task will be recovered when its lease expires');
     return { ...settled, outcome };

@@ -1,6 +1,6 @@
 // The progress write: the latest progress of many running tasks of one worker in one UPDATE,
 // fenced like every write after a claim (locked_by + attempt + PROGRESS), so the progress of a run
-// that lost its task, or already ended, changes nothing. Portable SQL: two CASE lists.
+// that lost its task, or already ended, changes nothing. Portable SQL: a CASE list and (id, attempt) pairs.
 import { Binds } from '../db/binds';
 import type { SqlRunner } from '../db/runner';
 
@@ -21,11 +21,12 @@ export class ProgressStatements {
     const binds = new Binds();
     const ids = items.map((item) => binds.add(item.id));
     const values = items.map((item, i) => `WHEN ${ids[i]} THEN ${binds.add(item.progress)}`).join(' ');
-    const attempts = items.map((item, i) => `WHEN ${ids[i]} THEN ${binds.add(item.attempt)}`).join(' ');
+    // Each (id, attempt) pair compared to its columns, so every database types the parameters alike.
+    const attempts = items.map((item, i) => `(id = ${ids[i]} AND retry_count = ${binds.add(item.attempt)})`).join(' OR ');
     // A lost progress write is harmless (the next one, or the outcome, writes it): no WAL flush wait.
     return this.runner.execute(
       `UPDATE tw_tasks SET progress = CASE id ${values} END, updated_at = ${binds.add(now)} ` +
-        `WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)} AND id IN (${ids.join(', ')}) ` +
-        `AND retry_count = CASE id ${attempts} END`, binds.values, { relaxedDurability: true });
+        `WHERE status = 'PROGRESS' AND locked_by = ${binds.add(workerId)} AND id IN (${ids.join(', ')}) AND (${attempts})`,
+      binds.values, { relaxedDurability: true });
   }
 }
