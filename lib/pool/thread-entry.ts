@@ -1,7 +1,7 @@
 // The body of one pool thread: loads the task modules into this thread's registry, then runs
 // one task at a time for the pool.
 import { parentPort, workerData } from 'node:worker_threads';
-import { taskContext } from '../context';
+import { taskContext, taskContextStorage, type TaskContext } from '../context';
 import { describeError, executeTask } from '../executor';
 import { loadTaskModules } from '../modules';
 import { LazyAbortController } from './lazy-abort';
@@ -14,7 +14,7 @@ const data = workerData as ThreadData;
 const port = parentPort!;
 const send = (message: FromThread) => port.postMessage(message);
 let controller: LazyAbortController | undefined;
-let runningId: string | undefined;
+let running: TaskContext | undefined;
 /** How often a thread passes a task's latest progress to the worker, at most. */
 const PROGRESS_SEND_MS = 100;
 
@@ -25,15 +25,19 @@ loadTaskModules(data.modules, data.cwd).then(
 
 port.on('message', (message: ToThread) => {
   if (message.type === 'abort') {
-    if (message.id !== undefined && message.id !== runningId) return; // that task has ended already
-    controller?.abort(message.cancel ? CancelledError.fromStoredText(message.cancel) : new Error('worker stopped'));
+    const context = running;
+    if (!context || (message.id !== undefined && message.id !== context.id)) return; // that task has ended already
+    const reason = message.cancel ? CancelledError.fromStoredText(message.cancel) : new Error('worker stopped');
+    // Abort listeners run inside abort(): give them the task's context, so currentTask() works there.
+    taskContextStorage.run(context, () => controller?.abort(reason));
     return;
   }
   const { id } = message.call;
   controller = new LazyAbortController();
-  runningId = id;
   const progress = new ProgressCoalescer(PROGRESS_SEND_MS, (report, at) => send({ type: 'progress', id, report, at }));
-  executeTask(defaultRegistry, data.moduleRoot, message.call, taskContext(message.call, controller, progress.report)).then((outcome) => {
+  const context = taskContext(message.call, controller, progress.report);
+  running = context;
+  executeTask(defaultRegistry, data.moduleRoot, message.call, context).then((outcome) => {
     progress.flush();
     send({ type: 'done', id, outcome });
   });

@@ -38,6 +38,10 @@ export interface WorkerProcessOptions {
   config?: TaskWorkerOptions;
   /** Wait for the 'worker started' line. Default true. */
   waitStarted?: boolean;
+  /** More tw-worker flags (e.g. --metrics-port 0). */
+  args?: string[];
+  /** Node's own flags, before the script (e.g. --require a preload file). */
+  nodeArgs?: string[];
 }
 
 export interface LogLine {
@@ -67,6 +71,7 @@ export class WorkerProcess {
     flag('--poll-interval', options.pollInterval);
     flag('--shutdown-grace', options.shutdownGrace);
     flag('--pool', options.pool);
+    args.push(...(options.args ?? []));
     // Always an explicit config file: no stray package.json key or rc file can change the test.
     const configDir = mkdtempSync(path.join(os.tmpdir(), 'tw-fault-config-'));
     const configFile = path.join(configDir, 'tw-worker.json');
@@ -75,7 +80,7 @@ export class WorkerProcess {
     const env: NodeJS.ProcessEnv = { ...process.env, TW_FAULT_DIR: options.faultDir, TW_LOG_LEVEL: 'debug' };
     delete env.REDIS_URL;
     delete env.DATABASE_URL;
-    this.child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => (this.output += chunk.toString());
     this.child.stdout!.on('data', keep);
     this.child.stderr!.on('data', keep);
