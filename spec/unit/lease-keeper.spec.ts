@@ -35,9 +35,10 @@ describe('worker: leases', () => {
     );
     await uw.worker.start();
     await waitFor('the recovered task to complete', () => uw.store.row(orphan.id).status === 'COMPLETED', WAIT_MS, 5);
-    const [[stale, sweptAt, error, retryAt]] = uw.store.callsTo('failStale') as Array<[StaleTask, number, string, number | null]>;
+    const [[stale, sweptAt, error, retryAt]] = uw.store.callsTo('failStale') as Array<[StaleTask, number, { text: string; code: string }, number | null]>;
     expect(stale).to.include({ id: orphan.id, lockedBy: 'dead-worker', attempt: 0 });
-    expect(error).to.match(/^WorkerLostError: worker dead-worker stopped renewing its lease .*; the task will be retried$/);
+    expect(error.text).to.match(/^WorkerLostError: worker dead-worker stopped renewing its lease .*; the task will be retried$/);
+    expect(error.code).to.equal('TW_WORKER_LOST');
     expect(retryAt).to.equal(sweptAt); // not the task's fault: no backoff
     expect(uw.started.map((r) => [r.id, r.retryCount])).to.deep.equal([[orphan.id, 1]]);
     expect(uw.store.row(alive.id)).to.include({ status: 'PROGRESS', lockedBy: 'live-worker' });
