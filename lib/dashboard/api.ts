@@ -1,8 +1,10 @@
-// The dashboard's JSON endpoints: reading (queues, a page of tasks, a task, workers) and the
-// actions, which are TaskAdmin's, with tw-admin's semantics: retry and cancel one task, retry the
-// failed tasks of a filter, purge finished tasks older than an age. Query and body values are
-// checked here; a bad one is a 400 that says what is expected.
+// The dashboard's JSON endpoints: reading (queues, a page of tasks, a task with its attempts,
+// workers) and the actions, which are TaskAdmin's, with tw-admin's semantics: retry and cancel one
+// task (a running one too), retry the failed tasks of a filter, purge finished tasks older than an
+// age, pause and resume a queue. Query and body values are checked here; a bad one is a 400 that
+// says what is expected.
 import type { TaskAdmin } from '../admin';
+import { attemptsOf } from '../attempts';
 import { parseDuration, purgeAgeProblem } from '../duration';
 import { isTaskId } from '../ids';
 import { STATUS_FILTERS, type StatusFilter, type TaskFilter } from '../store/dashboard-statements';
@@ -75,8 +77,10 @@ export class DashboardApi {
     this.overviewSource = new OverviewSource(source.store.dashboard, source.store.workers);
   }
 
-  overview(): Promise<OverviewJson> {
-    return this.overviewSource.overview();
+  async overview(): Promise<OverviewJson> {
+    const [overview, queues] = await Promise.all([this.overviewSource.overview(), this.source.store.queues.list()]);
+    const paused = new Set(queues.filter((q) => q.pausedAt !== null).map((q) => q.name));
+    return { ...overview, queues: overview.queues.map((q) => ({ ...q, paused: paused.has(q.name) })) };
   }
 
   async tasks(query: URLSearchParams): Promise<TaskPageJson> {
@@ -104,9 +108,14 @@ export class DashboardApi {
   }
 
   async task(id: string, readOnly: boolean): Promise<TaskDetailJson> {
-    const record = await this.source.store.get(taskId(id));
-    if (!record) throw new DashboardHttpError(404, 'TW_NOT_FOUND', `no task with id ${id} (it may have been purged)`);
-    return detailJson(record, readOnly);
+    const detail = await this.detail(taskId(id), readOnly);
+    if (!detail) throw new DashboardHttpError(404, 'TW_NOT_FOUND', `no task with id ${id} (it may have been purged)`);
+    return detail;
+  }
+
+  private async detail(id: string, readOnly: boolean): Promise<TaskDetailJson | undefined> {
+    const [record, attempts] = await Promise.all([this.source.store.get(id), this.source.store.attempts.list(id)]);
+    return record ? detailJson(record, readOnly, attemptsOf(record, attempts)) : undefined;
   }
 
   workers(): Promise<WorkersJson> {
@@ -115,17 +124,26 @@ export class DashboardApi {
 
   async retry(id: string): Promise<ActionResultJson> {
     const task = await this.source.admin.retry(taskId(id));
-    const record = await this.source.store.get(task.id);
     return { message: `Task ${task.id} (${task.name}) is PENDING again, with its retries reset: a worker will run it now.`,
-      task: record ? detailJson(record, false) : undefined };
+      task: await this.detail(task.id, false) };
   }
 
   async cancel(id: string, body: Record<string, unknown>): Promise<ActionResultJson> {
     const reason = text(body.reason, 'reason', 500);
     const task = await this.source.admin.cancel(taskId(id), reason);
-    const record = await this.source.store.get(task.id);
-    return { message: `Task ${task.id} (${task.name}) is cancelled: FAILED for good with a CancelledError; it will not run.`,
-      task: record ? detailJson(record, false) : undefined };
+    const message = task.status === 'PROGRESS'
+      ? `Task ${task.id} (${task.name}) is being cancelled: its worker aborts it (at once with Redis, else within a heartbeat); it then ends FAILED with a CancelledError.`
+      : `Task ${task.id} (${task.name}) is cancelled: FAILED for good with a CancelledError; it will not run.`;
+    return { message, task: await this.detail(task.id, false) };
+  }
+
+  /** Pauses or resumes a queue for every worker (TaskAdmin.pauseQueue / resumeQueue). */
+  async queue(name: string, action: 'pause' | 'resume'): Promise<ActionResultJson> {
+    const state = action === 'pause' ? await this.source.admin.pauseQueue(name) : await this.source.admin.resumeQueue(name);
+    return {
+      message: state.paused ? `Queue ${name} is paused: no worker claims its tasks; running ones finish.` : `Queue ${name} runs again.`,
+      paused: state.paused,
+    };
   }
 
   async retryFailed(body: Record<string, unknown>): Promise<ActionResultJson> {

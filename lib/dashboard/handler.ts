@@ -28,10 +28,11 @@ export interface DashboardHandler {
 
 /** Task-worker errors a person can act on, with their status; anything else is the dashboard's own failure. */
 const CLIENT_ERRORS: Record<string, number> = {
-  TW_INVALID_INPUT: 400, TW_INVALID_SCHEDULE: 400, TW_NOT_FOUND: 404, TW_WRONG_STATUS: 409, TW_SCHEDULE_CONFLICT: 409,
+  TW_INVALID_INPUT: 400, TW_INVALID_SCHEDULE: 400, TW_NOT_FOUND: 404, TW_WRONG_STATUS: 409, TW_SCHEDULE_CONFLICT: 409, TW_NOT_PAUSED: 409,
 };
 
 const TASK_ACTION = /^\/api\/tasks\/([^/]+)\/(retry|cancel)$/;
+const QUEUE_ACTION = /^\/api\/queues\/([^/]+)\/(pause|resume)$/;
 const TASK_PATH = /^\/api\/tasks\/([^/]+)$/;
 const SCHEDULE_ACTION = /^\/api\/schedules\/([^/]+)\/(pause|resume|run-now)$/;
 
@@ -104,6 +105,8 @@ export function createDashboardHandler<Req>(target: DashboardTarget, where: stri
       }
       const scheduleAction = SCHEDULE_ACTION.exec(path);
       if (scheduleAction) return sendJson(res, 200, await schedules.act(scheduleAction[1], scheduleAction[2] as ScheduleAction));
+      const queue = QUEUE_ACTION.exec(path);
+      if (queue) return sendJson(res, 200, await api.queue(decodeURIComponent(queue[1]), queue[2] as 'pause' | 'resume'));
       if (path === '/api/retry-failed') return sendJson(res, 200, await api.retryFailed(body));
       if (path === '/api/purge') return sendJson(res, 200, await api.purge(body));
     }

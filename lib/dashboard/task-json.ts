@@ -1,8 +1,10 @@
 // Task rows as the dashboard's JSON: the state a person sees (FAILED for good, or RETRYING), the
 // first line of an error for lists, and JSON fields as text, pretty-printed, cut when very large.
+import type { TaskAttempt } from '../attempts';
+import { parseProgress } from '../progress';
 import type { TaskSummaryRow } from '../store/dashboard-statements';
 import type { TaskRecord } from '../types';
-import type { JsonText, TaskDetailJson, TaskState, TaskSummaryJson } from './client/api-types';
+import type { AttemptJson, JsonText, TaskDetailJson, TaskState, TaskSummaryJson } from './client/api-types';
 
 /** Longest JSON text or error sent to the page (characters); the rest stays in the database. */
 export const MAX_TEXT = 256 * 1024;
@@ -41,8 +43,17 @@ export function summaryJson(row: TaskSummaryRow): TaskSummaryJson {
   };
 }
 
-export function detailJson(record: TaskRecord, readOnly: boolean): TaskDetailJson {
+function attemptJson(a: TaskAttempt): AttemptJson {
+  return {
+    attempt: a.attempt, outcome: a.outcome, errorCode: a.errorCode, error: a.error === null ? null : cut(a.error), worker: a.worker,
+    startedAt: a.startedAt?.getTime() ?? null, finishedAt: a.finishedAt?.getTime() ?? null, duration: a.duration,
+  };
+}
+
+/** A task for its page, with its attempts (lib/attempts.ts's attemptsOf). */
+export function detailJson(record: TaskRecord, readOnly: boolean, attempts: readonly TaskAttempt[] = []): TaskDetailJson {
   const state = stateOf(record.status, record.runAt);
+  const progress = parseProgress(record.progress);
   return {
     id: record.id, name: record.name, state, status: record.status,
     final: record.status === 'COMPLETED' || (record.status === 'FAILED' && record.runAt === null),
@@ -54,9 +65,11 @@ export function detailJson(record: TaskRecord, readOnly: boolean): TaskDetailJso
     createdAt: record.createdAt, runAt: record.runAt, startedAt: record.startedAt, finishedAt: record.finishedAt,
     updatedAt: record.updatedAt, duration: record.duration, lockedBy: record.lockedBy, leaseExpiresAt: record.leaseExpiresAt,
     uniqueKey: record.uniqueKey, scheduleKey: record.scheduleKey, scheduledFor: record.scheduledFor,
+    errorCode: record.errorCode, progress: progress === null ? null : { percent: progress.percent, info: progress.info, at: progress.at.getTime() },
+    cancelRequested: record.cancelRequested !== null, attempts: attempts.map(attemptJson),
     actions: {
       retry: !readOnly && record.status === 'FAILED',
-      cancel: !readOnly && (record.status === 'PENDING' || state === 'RETRYING'),
+      cancel: !readOnly && (record.status === 'PENDING' || state === 'RETRYING' || (record.status === 'PROGRESS' && record.cancelRequested === null)),
     },
   };
 }

@@ -22,6 +22,8 @@ export interface QueueJson {
   /** Tasks finished in each of the last 60 minutes, oldest first; the last is the current minute. */
   completedPerMinute: number[];
   failedPerMinute: number[];
+  /** Paused by an operator: workers claim none of its tasks (absent on the total). */
+  paused?: boolean;
 }
 
 export interface OverviewJson {
@@ -101,8 +103,35 @@ export interface TaskDetailJson {
   /** The schedule that made the task, and the fire time it was made for; null for tasks created otherwise. */
   scheduleKey: string | null;
   scheduledFor: number | null;
+  /** The code of `error` (TW_TASK_ERROR, TW_TIMEOUT, TW_CANCELLED...); null when none. */
+  errorCode: string | null;
+  /** The latest progress the handler reported; null when none. */
+  progress: ProgressJson | null;
+  /** A cancel of the running attempt is on its way to its worker. */
+  cancelRequested: boolean;
+  /** Every attempt kept, oldest first: the failed ones, then the one that succeeded or runs now. */
+  attempts: AttemptJson[];
   /** What this viewer may do to the task now (all false when read-only). */
   actions: { retry: boolean; cancel: boolean };
+}
+
+export interface ProgressJson {
+  /** 0 to 100. */
+  percent: number;
+  info: Record<string, unknown> | null;
+  at: number;
+}
+
+export interface AttemptJson {
+  /** The retry count during the attempt (0: the first run). */
+  attempt: number;
+  outcome: 'completed' | 'failed' | 'running';
+  errorCode: string | null;
+  error: JsonText | null;
+  worker: string | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  duration: number | null;
 }
 
 export interface HeldTaskJson {
@@ -176,6 +205,8 @@ export interface ActionResultJson {
   retried?: number;
   /** Purge: tasks deleted (or, dry run, that would be). */
   deleted?: number;
+  /** Pause or resume: the queue's state now. */
+  paused?: boolean;
   dryRun?: boolean;
 }
 

@@ -1,7 +1,8 @@
 // The queues page: per queue, the tasks ready, scheduled, running, retrying, failed and completed
 // (each a link to that list), how long the oldest ready task has waited, and the last hour as a
-// chart; the live and lost workers; and, unless read-only, retrying a queue's failed tasks and
-// purging old finished tasks, each confirmed with the count it will change.
+// chart; whether it is paused; the live and lost workers; and, unless read-only, pausing and
+// resuming a queue, retrying a queue's failed tasks and purging old finished tasks, each confirmed
+// with the count it will change.
 import { ApiError, getJson, postJson } from '../api.js';
 import type { ActionResultJson, OverviewJson, QueueJson } from '../api-types.js';
 import { minuteChart } from '../chart.js';
@@ -45,11 +46,24 @@ export const queuesView: ViewFactory = (main, _route, { config }) => {
     `Retry the failed tasks of ${queue.name}?`, (n) => `${plural(n, 'failed task')} of queue ${queue.name} (failed for good, or waiting for a ` +
       'retry) become PENDING with their retries reset, and run again.', 'Retry them').then((changed) => changed && loader.run());
 
+  const pauseOrResume = async (queue: QueueJson) => {
+    const action = queue.paused ? 'resume' : 'pause';
+    if (action === 'pause' && !(await confirmDialog({ title: `Pause ${queue.name}?`, confirm: 'Pause the queue', danger: true,
+      message: `No worker claims the tasks of ${queue.name} until it is resumed (this survives restarts). Running tasks finish; new tasks can still be created.` }))) return;
+    try {
+      toast((await postJson<ActionResultJson>(`api/queues/${encodeURIComponent(queue.name)}/${action}`, {})).message);
+    } catch (error) {
+      toast(error instanceof ApiError ? error.message : `the ${action} failed`, true);
+    }
+    loader.run();
+  };
+
   const row = (q: QueueJson, firstMinute: number, all = false) => {
     const queue = all ? undefined : q.name;
     const failing = q.failed !== null && q.failed + q.retrying > 0;
     return h('tr', null,
-      cell('Queue', null, all ? h('strong', null, 'All queues') : h('a', { href: href('tasks', { queue: q.name }) }, q.name)),
+      cell('Queue', null, all ? h('strong', null, 'All queues') : [h('a', { href: href('tasks', { queue: q.name }) }, q.name),
+        q.paused ? h('span', { class: 'small muted', 'data-paused': 'true' }, ' · paused') : null]),
       cell('Ready', 'num', countLink(q.ready, queue, 'PENDING')),
       cell('Scheduled', 'num', count(q.scheduled)),
       cell('Running', 'num', countLink(q.running, queue, 'PROGRESS')),
@@ -58,7 +72,8 @@ export const queuesView: ViewFactory = (main, _route, { config }) => {
       cell('Completed', 'num', countLink(q.completed, queue, 'COMPLETED')),
       cell('Oldest waiting', 'num', q.oldestReadyAgeMs === null ? h('span', { class: 'zero' }, '–') : span(q.oldestReadyAgeMs)),
       cell('Last hour', 'wide', minuteChart(q.completedPerMinute, q.failedPerMinute, firstMinute)),
-      config.readOnly ? null : cell('', null, !all && failing
+      config.readOnly ? null : cell('', null, all ? null : on(h('button', { type: 'button', 'data-action': q.paused ? 'resume-queue' : 'pause-queue' },
+        q.paused ? 'Resume' : 'Pause…'), 'click', () => void pauseOrResume(q)), !all && failing
         ? on(h('button', { type: 'button', class: 'danger', 'data-action': 'retry-queue' }, 'Retry failed'), 'click', () => void retryFailed(q))
         : null));
   };

@@ -1,10 +1,10 @@
-// One task: its state and the actions it allows (retry a failed task, cancel one that has not
-// started), then its sections in order: facts (queue, retries, timeout, duration, lease holder),
-// the timeline, its origin (the schedule and fire time that made it, its unique key), the full
-// error with its stack, the result, the arguments. A section is one entry of TASK_SECTIONS: new
-// ones (progress, every attempt's error) slot in there.
+// One task: its state and the actions it allows (retry a failed task, cancel one that is waiting or
+// running), then its sections in order: facts (queue, retries, timeout, duration, lease holder),
+// its progress, the timeline, its origin (the schedule and fire time that made it, its unique key),
+// the full error with its stack, every attempt, the result, the arguments. A section is one entry
+// of TASK_SECTIONS.
 import { ApiError, getJson, postJson } from '../api.js';
-import type { ActionResultJson, JsonText, TaskDetailJson } from '../api-types.js';
+import type { ActionResultJson, AttemptJson, JsonText, TaskDetailJson } from '../api-types.js';
 import { fill, h, on, type Child } from '../dom.js';
 import { ago, duration, isoUtc, span, time } from '../format.js';
 import { href } from '../router.js';
@@ -35,8 +35,22 @@ function statusText(task: TaskDetailJson, now: number): string {
   if (task.state === 'RETRYING') return `failed; retry ${task.runAt !== null && task.runAt <= now ? 'due now' : `at ${time(task.runAt)}`}`;
   if (task.state === 'FAILED') return 'failed for good: it will not run again unless retried';
   if (task.state === 'PENDING') return task.runAt !== null && task.runAt > now ? `waiting until ${time(task.runAt)}` : 'waiting for a worker';
-  if (task.state === 'PROGRESS') return 'running';
+  if (task.state === 'PROGRESS') return task.cancelRequested ? 'running; cancel requested, its worker is stopping it' : 'running';
   return 'completed';
+}
+
+function attemptItem(a: AttemptJson, now: number): HTMLElement {
+  const head = [`Attempt ${a.attempt + 1}: ${a.outcome}`, a.errorCode ? ` · ${a.errorCode}` : '', a.duration === null ? '' : ` · ran ${duration(a.duration)}`];
+  return h('li', null, h('strong', null, head.join('')), h('span', { class: 'small muted' }, ' started ', when(a.startedAt, now),
+    a.worker ? [' on ', h('span', { class: 'id' }, a.worker)] : null), a.error === null ? null : h('details', null, h('summary', null, a.error.text.split('\n', 1)[0]), jsonBlock(a.error, 'error')));
+}
+
+function progressBlock(t: TaskDetailJson, now: number): Child | null {
+  const p = t.progress;
+  if (p === null) return null;
+  return h('div', null, h('progress', { max: '100', value: String(p.percent), 'aria-label': 'Progress' }),
+    h('span', null, ` ${Math.round(p.percent * 10) / 10} %`), h('span', { class: 'small muted' }, ' reported ', when(p.at, now)),
+    p.info === null ? null : h('pre', null, JSON.stringify(p.info, null, 2)));
 }
 
 export const TASK_SECTIONS: TaskSection[] = [
@@ -52,6 +66,7 @@ export const TASK_SECTIONS: TaskSection[] = [
         : [h('a', { href: href('workers'), class: 'id' }, t.lockedBy), t.leaseExpiresAt === null ? null : ` · lease until ${time(t.leaseExpiresAt)} (${ago(t.leaseExpiresAt, now)})`]],
     ]),
   },
+  { id: 'progress', title: 'Progress', render: progressBlock },
   {
     id: 'timeline', title: 'Timeline', render: (t, now) => {
       const steps: Array<[string, number | null, string | null]> = [
@@ -75,7 +90,12 @@ export const TASK_SECTIONS: TaskSection[] = [
       ] as Array<[string, Child]>),
     ])),
   },
-  { id: 'error', title: 'Error', render: (t) => (t.error === null ? null : jsonBlock(t.error, 'error')) },
+  { id: 'error', title: 'Error', render: (t) => (t.error === null ? null : h('div', null, t.errorCode ? h('p', { class: 'small id' }, t.errorCode) : null, jsonBlock(t.error, 'error'))) },
+  {
+    id: 'attempts', title: 'Attempts', render: (t, now) => (t.attempts.length === 0 ? null : h('div', null,
+      h('p', { class: 'small muted' }, 'Oldest first; the last 20 failed attempts are kept.'),
+      h('ol', { class: 'attempts' }, t.attempts.map((a) => attemptItem(a, now))))),
+  },
   { id: 'result', title: 'Result', render: (t) => (t.result === null ? null : jsonBlock(t.result)) },
   {
     id: 'arguments', title: 'Arguments', render: (t) => h('div', null, jsonBlock(t.args),
@@ -91,7 +111,9 @@ export const taskView: ViewFactory = (main, route) => {
 
   const act = async (action: 'retry' | 'cancel', task: TaskDetailJson) => {
     if (action === 'cancel' && !(await confirmDialog({ title: 'Cancel this task?', confirm: 'Cancel the task', danger: true,
-      message: `${task.name} (${task.id}) becomes FAILED for good with a CancelledError and will not run.` }))) return;
+      message: task.status === 'PROGRESS'
+        ? `${task.name} (${task.id}) is running: its worker aborts it (its thread is ended if it does not stop within a few seconds), and it becomes FAILED for good with a CancelledError.`
+        : `${task.name} (${task.id}) becomes FAILED for good with a CancelledError and will not run.` }))) return;
     try {
       const done = await postJson<ActionResultJson>(`api/tasks/${encodeURIComponent(task.id)}/${action}`, {});
       toast(done.message);
