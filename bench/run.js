@@ -10,7 +10,7 @@ const { describeMachine } = require('./harness/machine');
 const report = require('./harness/report');
 
 const ADAPTERS = [
-  'task-worker-defaults', 'task-worker-tuned', 'task-worker-thread-tuned', 'task-worker-sqlite', 'task-worker-mariadb', 'task-worker-noredis',
+  'task-worker-defaults', 'task-worker-tuned', 'task-worker-observed', 'task-worker-thread-tuned', 'task-worker-sqlite', 'task-worker-mariadb', 'task-worker-noredis',
   'graphile-worker-batched', 'graphile-worker-defaults', 'pg-boss', 'bullmq',
 ];
 const FULL = { repeat: 3, enqueueOneN: 2000, bulkN: 10000, bulkBatch: 1000, drainN: 10000, latencyN: 200 };

@@ -51,6 +51,15 @@ class LabelCap {
   }
 }
 
+type CounterName = 'created' | 'completed' | 'failed' | 'retried' | 'recovered' | 'cancelled';
+
+/** The series of one (queue, task name): prom-client children, made once (labelling per call hashes the labels every time). */
+interface Series {
+  counters: Record<CounterName, { inc(): void }>;
+  runDuration: { observe(value: number): void };
+  waitTime: { observe(value: number): void };
+}
+
 interface QueueReading {
   at: number;
   ready: Map<string, { count: number; oldestRunAt: number | null }>;
@@ -62,7 +71,8 @@ export class TaskMetrics {
   private readonly names = new LabelCap(MAX_LABEL_VALUES);
   private readonly queues = new LabelCap(MAX_LABEL_VALUES);
   private readonly attached = new WeakSet<Worker>();
-  private readonly counters: Record<'created' | 'completed' | 'failed' | 'retried' | 'recovered' | 'cancelled', Counter<'queue' | 'name'>>;
+  private readonly counters: Record<CounterName, Counter<'queue' | 'name'>>;
+  private readonly series = new Map<string, Series>();
   private readonly runDuration: Histogram<'queue' | 'name'>;
   private readonly waitTime: Histogram<'queue' | 'name'>;
   private reading: Promise<QueueReading | null> | undefined;
@@ -132,8 +142,18 @@ export class TaskMetrics {
     for (const worker of source.workers()) this.attach(worker);
   }
 
-  private labels(record: { queue: string; name: string }): { queue: string; name: string } {
-    return { queue: this.queues.value(record.queue), name: this.names.value(record.name) };
+  /** The series of a task's queue and name (capped: past MAX_LABEL_VALUES, 'other'). */
+  private seriesOf(record: { queue: string; name: string }): Series {
+    const key = `${record.queue}\u0000${record.name}`;
+    let series = this.series.get(key);
+    if (!series) {
+      const labels = { queue: this.queues.value(record.queue), name: this.names.value(record.name) };
+      const counters = Object.fromEntries(Object.entries(this.counters).map(([n, c]) => [n, c.labels(labels)])) as Series['counters'];
+      series = { counters, runDuration: this.runDuration.labels(labels), waitTime: this.waitTime.labels(labels) };
+      // Bounded like the labels: names past the cap share the 'other' series, and this map stops growing.
+      if (this.series.size < MAX_LABEL_VALUES * 4) this.series.set(key, series);
+    }
+    return series;
   }
 
   private sumOverWorkers(value: (worker: Worker) => number): number {
@@ -143,7 +163,7 @@ export class TaskMetrics {
   }
 
   private created(records: readonly TaskRecord[]): void {
-    for (const record of records) this.counters.created.inc(this.labels(record));
+    for (const record of records) this.seriesOf(record).counters.created.inc();
   }
 
   /** Counts what `worker` runs from now on (a TaskWorker attaches each of its workers). */
@@ -151,27 +171,27 @@ export class TaskMetrics {
     if (this.attached.has(worker)) return;
     this.attached.add(worker);
     worker.on('task:start', (record: TaskRecord) => {
-      if (record.runAt !== null) this.waitTime.observe(this.labels(record), Math.max(0, (Date.now() - record.runAt) / 1000));
+      if (record.runAt !== null) this.seriesOf(record).waitTime.observe(Math.max(0, (Date.now() - record.runAt) / 1000));
     });
     worker.on('task:settled', (event: TaskSettledEvent) => this.settled(event));
     worker.on('task:recovered', (event: TaskRecoveredEvent) => this.recovered(event));
   }
 
   private settled({ record, outcome, written, timing, retryAt }: TaskSettledEvent): void {
-    const labels = this.labels(record);
-    this.runDuration.observe(labels, timing.duration);
+    const { counters, runDuration } = this.seriesOf(record);
+    runDuration.observe(timing.duration);
     if (!written) return;
-    if (outcome.ok) this.counters.completed.inc(labels);
-    else if (errorCodeOf(outcome) === 'TW_CANCELLED') this.counters.cancelled.inc(labels);
-    else if (retryAt !== null) this.counters.retried.inc(labels);
-    else this.counters.failed.inc(labels);
+    if (outcome.ok) counters.completed.inc();
+    else if (errorCodeOf(outcome) === 'TW_CANCELLED') counters.cancelled.inc();
+    else if (retryAt !== null) counters.retried.inc();
+    else counters.failed.inc();
   }
 
   private recovered(event: TaskRecoveredEvent): void {
-    const labels = this.labels(event);
-    this.counters.recovered.inc(labels);
+    const { counters } = this.seriesOf(event);
+    counters.recovered.inc();
     if (event.retryAt !== null) return;
-    (event.code === 'TW_CANCELLED' ? this.counters.cancelled : this.counters.failed).inc(labels);
+    (event.code === 'TW_CANCELLED' ? counters.cancelled : counters.failed).inc();
   }
 
   /**

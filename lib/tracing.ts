@@ -74,12 +74,15 @@ function spanName(operation: string, records: readonly TaskRecord[]): string {
 
 /**
  * Runs `insert` inside a producer span, having stored the span's context on `records` (before they
- * are written); without a registered tracer, just runs it.
+ * are written); without a registered tracer, just runs it (no promise of its own).
  */
-export async function traceCreate<T>(records: readonly TaskRecord[], insert: () => Promise<T>): Promise<T> {
+export function traceCreate<T>(records: readonly TaskRecord[], insert: () => Promise<T>): Promise<T> {
   const o = otel();
   const tracer = o && records.length > 0 ? activeTracer(o) : undefined;
-  if (!o || !tracer) return insert();
+  return o && tracer ? tracedCreate(o, tracer, records, insert) : insert();
+}
+
+async function tracedCreate<T>(o: OtelApi, tracer: Tracer, records: readonly TaskRecord[], insert: () => Promise<T>): Promise<T> {
   const first = records[0];
   const span = tracer.startSpan(spanName('send', records), {
     kind: o.SpanKind.PRODUCER,
@@ -105,12 +108,15 @@ export async function traceCreate<T>(records: readonly TaskRecord[], insert: () 
 /**
  * Runs one attempt inside a consumer span, the child of the span that created the task (when its
  * context was stored); the handler runs in its context (inline pool: its own spans nest under it).
- * Without a registered tracer, just runs it.
+ * Without a registered tracer, just runs it (no promise of its own).
  */
-export async function traceAttempt(record: TaskRecord, run: () => Promise<TaskOutcome>): Promise<TaskOutcome> {
+export function traceAttempt(record: TaskRecord, run: () => Promise<TaskOutcome>): Promise<TaskOutcome> {
   const o = otel();
   const tracer = o ? activeTracer(o) : undefined;
-  if (!o || !tracer) return run();
+  return o && tracer ? tracedAttempt(o, tracer, record, run) : run();
+}
+
+async function tracedAttempt(o: OtelApi, tracer: Tracer, record: TaskRecord, run: () => Promise<TaskOutcome>): Promise<TaskOutcome> {
   const parent = parentContext(o, record.traceContext);
   const span = tracer.startSpan(`process ${record.name}`, {
     kind: o.SpanKind.CONSUMER,

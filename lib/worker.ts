@@ -341,7 +341,8 @@ export class Worker extends EventEmitter {
     const startedAt = Date.now();
     const started = performance.now();
     const run = decided ? Promise.resolve(decided) : this.run(record);
-    const done = run.then((outcome) => {
+    const done = run.then((ran) => {
+      const outcome = this.cancels.outcomeOf(record.id, ran);
       if (this.givenBack.has(record)) {
         running.delete(record.id);
         return;
@@ -372,14 +373,14 @@ export class Worker extends EventEmitter {
     running.set(record.id, { record, done });
   }
 
-  /** One attempt in the pool, its progress going to the progress writer; a cancelled run's outcome is its cancel. */
+  /** One attempt in the pool, its progress going to the progress writer. */
   private run(record: TaskRecord): Promise<TaskOutcome> {
     const call: TaskCall = {
       id: record.id, name: record.name, queue: record.queue, args: record.args, kwargs: record.kwargs,
       timeout: record.timeout, attempt: record.retryCount, scheduledFor: record.scheduledFor,
     };
     this.emit('task:start', record);
-    const attempt = () => this.deps.pool.run(call, this.progress.sinkFor(record)).then((outcome) => this.cancels.outcomeOf(record.id, outcome));
+    const attempt = () => this.deps.pool.run(call, this.progress.sinkFor(record));
     return this.deps.wrapAttempt ? this.deps.wrapAttempt(record, attempt) : attempt();
   }
 

@@ -7,6 +7,24 @@ const path = require('path');
 const { runWorker } = require('../harness/worker-runtime');
 
 const TASKS = path.join(__dirname, 'task-worker-tasks.js');
+const ROOT = path.join(__dirname, '..', '..');
+
+/**
+ * The observed row: an OpenTelemetry SDK registered as an app would (spans batched, then dropped by
+ * the exporter), and the metrics scraped every second. Returns what stops the scrapes.
+ */
+function observe(tw) {
+  const otel = (name) => require(path.join(ROOT, 'node_modules', '@opentelemetry', name));
+  const { context, trace } = otel('api');
+  const { AsyncLocalStorageContextManager } = otel('context-async-hooks');
+  const { BasicTracerProvider, BatchSpanProcessor } = otel('sdk-trace-base');
+  const dropping = { export: (spans, done) => done({ code: 0 }), shutdown: async () => undefined };
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropping)] }));
+  void tw.metrics; // counting from the start
+  const scrapes = setInterval(() => void tw.metrics.text(), 1000);
+  return () => clearInterval(scrapes);
+}
 
 runWorker({
   async boot() {
@@ -16,10 +34,12 @@ runWorker({
   },
   async start(state, onTask, cfg) {
     global.__twBenchOnTask = onTask;
+    const { observe: observed, ...options } = cfg.worker;
     state.tw = new state.TaskWorker({
       databaseUrl: cfg.databaseUrl, redisUrl: cfg.redisUrl, channelPrefix: cfg.channelPrefix, concurrency: cfg.concurrency,
-      modules: [TASKS], logLevel: 'warn', ...cfg.worker,
+      modules: [TASKS], logLevel: 'warn', ...options,
     });
+    if (observed) state.unobserve = observe(state.tw);
     const worker = state.tw.createWorker();
     // Pool threads return { ...payload, __s: start time }: reported once the outcome is known.
     if ((cfg.worker.pool ?? 'thread') === 'thread') {
@@ -30,6 +50,7 @@ runWorker({
     await worker.start();
   },
   async stop(state) {
+    state.unobserve?.();
     if (state.tw) await state.tw.close();
   },
 });
