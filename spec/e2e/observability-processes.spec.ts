@@ -154,6 +154,13 @@ describe('attempts across a crash: a SIGKILLed worker\'s attempt beside the succ
     ]);
     const json = JSON.parse((await twAdmin(['show', task.id, '--json', '--database-url', tw.config.databaseUrl])).stdout) as { attempts: Array<{ worker: string }> };
     expect(json.attempts.map((a) => a.worker)).to.deep.equal([doomedId, rescuerId]);
+    // The logs: at start the tasks, the queues, the pool and the database; at debug a line per outcome.
+    const started = await rescuer.waitForLog('worker started');
+    expect(started).to.include({ pool: 'inline', queues: 'all', database: tw.config.databaseUrl });
+    expect(started.tasks).to.include('fault.work');
+    const finished = await rescuer.waitForLog('task finished', 5000, (l) => l.task === task.id);
+    expect(finished).to.include({ name: 'fault.work', queue: 'default', attempt: 1, outcome: 'completed' });
+    expect(finished.duration).to.be.a('number');
     expect(await rescuer.stop()).to.equal(0);
   });
 });
