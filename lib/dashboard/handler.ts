@@ -7,7 +7,7 @@ import { TaskWorkerError } from '../errors';
 import type { Notifier } from '../notifier/notifier';
 import { dashboardAssets } from './assets';
 import { DashboardApi, type DashboardSource } from './api';
-import { DashboardHttpError, jsonBody, redirect, sendError, sendJson, sendText, type DashboardRequest } from './http';
+import { DashboardHttpError, jsonBody, pathParam, redirect, sendError, sendJson, sendText, type DashboardRequest } from './http';
 import { LiveHub } from './live';
 import { resolveDashboardOptions, type DashboardOptions } from './options';
 import { pageHtml } from './page';
@@ -88,7 +88,7 @@ export function createDashboardHandler<Req>(target: DashboardTarget, where: stri
       if (path === '/api/workers') return sendJson(res, 200, await api.workers());
       if (path === '/api/schedules') return sendJson(res, 200, await schedules.list());
       const task = TASK_PATH.exec(path);
-      if (task) return sendJson(res, 200, await api.task(decodeURIComponent(task[1]), await options.readOnly(subject)));
+      if (task) return sendJson(res, 200, await api.task(pathParam(task[1], 'task id'), await options.readOnly(subject)));
     }
     if (method === 'POST' && path.startsWith('/api/')) {
       if (await options.readOnly(subject)) throw new DashboardHttpError(403, 'READ_ONLY', 'this dashboard is read-only: actions are disabled');
@@ -100,13 +100,13 @@ export function createDashboardHandler<Req>(target: DashboardTarget, where: stri
       const body = await jsonBody(request);
       const action = TASK_ACTION.exec(path);
       if (action) {
-        const id = decodeURIComponent(action[1]);
+        const id = pathParam(action[1], 'task id');
         return sendJson(res, 200, action[2] === 'retry' ? await api.retry(id) : await api.cancel(id, body));
       }
       const scheduleAction = SCHEDULE_ACTION.exec(path);
       if (scheduleAction) return sendJson(res, 200, await schedules.act(scheduleAction[1], scheduleAction[2] as ScheduleAction));
       const queue = QUEUE_ACTION.exec(path);
-      if (queue) return sendJson(res, 200, await api.queue(decodeURIComponent(queue[1]), queue[2] as 'pause' | 'resume'));
+      if (queue) return sendJson(res, 200, await api.queue(pathParam(queue[1], 'queue name'), queue[2] as 'pause' | 'resume'));
       if (path === '/api/retry-failed') return sendJson(res, 200, await api.retryFailed(body));
       if (path === '/api/purge') return sendJson(res, 200, await api.purge(body));
     }

@@ -40,6 +40,18 @@ export class DashboardHttpError extends Error {
   }
 }
 
+/**
+ * A value from a URL path segment (a task id, a queue name), decoded. A malformed percent-encoding
+ * ('%E0%A4%A') is the client's mistake: a 400 that says so, not the URIError's 500.
+ */
+export function pathParam(segment: string, what: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new DashboardHttpError(400, 'BAD_REQUEST', `the ${what} in the URL is not valid percent-encoding: encode it with encodeURIComponent`);
+  }
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   setSecurityHeaders(res);

@@ -287,6 +287,25 @@ for (const dialect of ALL_DIALECTS) {
       expect(() => dashboard(tw, { readonly: true } as never)).to.throw(/unknown option "readonly"/);
     });
 
+    it('a malformed percent-encoding in any path parameter (task id, queue, schedule key) answers 400 in JSON, never 500', async function () {
+      const seen: unknown[] = [];
+      const app = buildApp(tw, { onError: (e) => seen.push(e) });
+      const { cookie, token } = await visit(app);
+      const bad = '%E0%A4%A';
+      const task = await request(app).get(`${MOUNT}/api/tasks/${bad}`).expect(400).expect('content-type', /application\/json/);
+      expect(task.body.error).to.deep.equal({ code: 'BAD_REQUEST', message: 'the task id in the URL is not valid percent-encoding: encode it with encodeURIComponent' });
+      const ok = { cookie, 'x-tw-csrf': token, 'content-type': 'application/json' };
+      for (const [path, what] of [[`tasks/${bad}/retry`, 'task id'], [`tasks/${bad}/cancel`, 'task id'], [`queues/${bad}/pause`, 'queue name'],
+        [`queues/${bad}/resume`, 'queue name'], [`schedules/${bad}/pause`, 'schedule key'], [`schedules/${bad}/run-now`, 'schedule key']]) {
+        const refused = await request(app).post(`${MOUNT}/api/${path}`).set(ok).send({}).expect(400);
+        expect(refused.body.error.code, path).to.equal('BAD_REQUEST');
+        expect(refused.body.error.message, path).to.include(what === 'schedule key' ? 'is not a schedule key' : `the ${what} in the URL`);
+      }
+      // Outside the API the page's own routes live in the fragment: a server path is no page at all.
+      expect((await request(app).get(`${MOUNT}/tasks/${bad}`).expect(404)).text).to.equal(`no such page: GET /tasks/${bad}\n`);
+      expect(seen, 'none of these is a failure of the dashboard').to.deep.equal([]);
+    });
+
     it('live: the event stream sends a change naming a task when it finishes, and ticks', async function () {
       const server = buildApp(tw, { refreshInterval: 0.5 }).listen(0, '127.0.0.1');
       await new Promise((resolve) => server.once('listening', resolve));

@@ -43,6 +43,7 @@ for (const dialect of ALL_DIALECTS) {
       await taskIn(tw, task.id, 'COMPLETED');
       const list = (await request(app).get('/ops/tasks/api/tasks').query({ status: 'COMPLETED' }).expect(200)).body as TaskPageJson;
       expect(list.tasks.map((t) => t.id)).to.include(task.id);
+      expect((await request(app).get('/ops/tasks/api/tasks/%E0%A4%A').expect(400)).body.error.code).to.equal('BAD_REQUEST');
     });
 
     it('an action needs the CSRF token; its body is read with or without a body parser before it; read-only refuses', async function () {
