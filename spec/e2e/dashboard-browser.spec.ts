@@ -1,10 +1,12 @@
-// The dashboard in a real browser (Chromium, headless) over PostgreSQL, mounted in an Express app
-// with a worker in the same process: the pages render the database's tasks, a task finishing
-// updates the open page without a reload, retry / cancel / bulk retry and a schedule's pause /
-// resume / run now work through the buttons and are refused when read-only or without the CSRF
-// token, a <script> in task data stays text, it works behind a proxy's path prefix and on a phone,
-// and it filters and pages through 10,000 tasks (timings printed, never asserted). Takes the docs'
-// screenshots (TW_UPDATE_SCREENSHOTS=1 writes them to docs/images/).
+// The dashboard in a real browser (Chromium, headless) over PostgreSQL and Redis, mounted in an
+// Express app behind the app's own login, as the README shows, with a worker in the same process:
+// the README's walk-through (find a failed task, read every attempt's error, retry it), a running
+// task's progress moving live and its cancel, a queue's pause and resume, a task finishing without
+// a reload, cancel / bulk retry and a schedule's pause / resume / run now through the buttons, all
+// refused when read-only or without the CSRF token; a <script> in task data stays text, it works
+// behind a proxy's path prefix and on a phone, and it filters and pages through 10,000 tasks
+// (timings printed, never asserted). Takes the docs' screenshots (TW_UPDATE_SCREENSHOTS=1 writes
+// them to docs/images/).
 import { expect } from 'chai';
 import express from 'express';
 import { mkdirSync } from 'node:fs';
@@ -13,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { dashboard, TaskRegistry, type ExpressDashboard, type TaskWorker } from '../../lib/index';
+import { currentTask, dashboard, TaskRegistry, type DatabaseTask, type ExpressDashboard, type ExpressRequestLike, type TaskWorker } from '../../lib/index';
 import { idAt } from '../../lib/ids';
 import { normalizeSchedule } from '../../lib/schedule-spec';
 import { openDashboardSuite, taskIn, type DashboardSuite } from '../fixtures/dashboard-suite';
@@ -41,16 +43,32 @@ interface PageGlobals {
   pwned?: number;
 }
 
-function presentableRegistry(gate: { isOpen: boolean; waiters: Array<() => void> }): TaskRegistry {
+/** Where a running app.media.transcode task waits between its two progress reports: the spec lets it on. */
+interface Steps {
+  next?: () => void;
+}
+
+function presentableRegistry(gate: { isOpen: boolean; waiters: Array<() => void> }, steps: Steps): TaskRegistry {
   const registry = new TaskRegistry();
   registry.register('app.emails.send', (to: string) => ({ delivered: true, to }));
   registry.register('app.reports.build', (month: string) => ({ month, rows: 1284 }));
   registry.register('app.sync.inventory', (sku: string) => {
-    const error = new Error(`supplier API answered 503 Service Unavailable while syncing ${sku}`);
+    // The first attempt cannot connect; later ones reach a supplier that answers 503.
+    const error = currentTask().attempt === 0
+      ? new Error(`connect ETIMEDOUT 203.0.113.7:443 while syncing ${sku}`)
+      : new Error(`supplier API answered 503 Service Unavailable while syncing ${sku}`);
     // The stack an app's own code would leave (the screenshot must not show this machine's paths).
     error.stack = `Error: ${error.message}\n    at SupplierClient.request (dist/app/supplier.js:41:11)\n` +
       '    at async InventorySync.run (dist/app/tasks.js:77:5)\n    at async executeTask (node_modules/task-worker/dist/lib/executor.js:35:58)';
     throw error;
+  });
+  registry.register('app.media.transcode', async (file: string) => {
+    const task = currentTask();
+    task.progress(30, { step: 'decode', file });
+    await new Promise<void>((resolve) => (steps.next = resolve));
+    task.progress(80, { step: 'encode', file });
+    // Runs until cancelled: the abort ends it.
+    return new Promise((_resolve, reject) => task.signal.addEventListener('abort', () => reject(task.signal.reason as Error)));
   });
   registry.register('app.orders.confirm', () => (gate.isOpen ? 'confirmed' : new Promise<string>((resolve) => gate.waiters.push(() => resolve('confirmed')))));
   return registry;
@@ -77,6 +95,45 @@ async function addHistory(tw: TaskWorker): Promise<void> {
   }
 }
 
+/**
+ * Runs a failing task's retries now instead of after the suite's hour of backoff (test data: its
+ * run_at is moved), until it has failed for good.
+ */
+async function failForGood(tw: TaskWorker, id: string): Promise<DatabaseTask> {
+  return waitFor(`task ${id} to fail for good`, async () => {
+    const task = await tw.getTask(id);
+    if (task?.status === 'FAILED' && task.runAt !== null) {
+      await tw.store.runner.execute("UPDATE tw_tasks SET run_at = $1 WHERE id = $2 AND status = 'FAILED' AND run_at IS NOT NULL", [Date.now(), id]);
+    }
+    return task?.status === 'FAILED' && task.runAt === null && task.finishedAt !== null ? task : null;
+  });
+}
+
+/** The app's own login, as the README puts it before the dashboard: a session cookie names the user. */
+const USERS: Record<string, { name: string; isAdmin: boolean }> = { ada: { name: 'ada', isAdmin: true }, bob: { name: 'bob', isAdmin: false } };
+type AppRequest = ExpressRequestLike & { user?: { name: string; isAdmin: boolean } };
+
+function requireLogin(req: AppRequest, res: express.Response, next: () => void): void {
+  const session = /(?:^|;\s*)session=(\w+)/.exec(req.headers.cookie ?? '')?.[1];
+  req.user = session === undefined ? undefined : USERS[session];
+  if (!req.user) {
+    res.status(401).send('log in first');
+    return;
+  }
+  next();
+}
+
+/** A POST from the open page with fetch (as a script on it could), with or without the page's CSRF token. */
+async function postFromPage(page: Page, url: string, withToken: boolean): Promise<{ status: number; code: string }> {
+  return page.evaluate(async ({ url, withToken }) => {
+    const config = JSON.parse((globalThis as unknown as PageGlobals).document.querySelector('meta[name="tw-dashboard"]')!.getAttribute('content')!) as { csrfToken: string };
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (withToken) headers['x-tw-csrf'] = config.csrfToken;
+    const response = await fetch(url, { method: 'POST', headers, body: '{}' });
+    return { status: response.status, code: (await response.json() as { error: { code: string } }).error.code };
+  }, { url, withToken });
+}
+
 /** A reverse proxy that serves the app under /edge (the prefix is stripped before the app sees the request). */
 function prefixProxy(target: number): Server {
   return createServer((req, res) => {
@@ -101,6 +158,7 @@ async function listen(server: Server): Promise<number> {
 describe('dashboard in a real browser (Chromium, PostgreSQL)', function () {
   this.timeout(120_000);
   const gateState = { isOpen: false, waiters: [] as Array<() => void> };
+  const steps: Steps = {};
   let suite: DashboardSuite;
   let tw: TaskWorker;
   let browser: Browser;
@@ -110,18 +168,23 @@ describe('dashboard in a real browser (Chromium, PostgreSQL)', function () {
   let base: string;
   let routers: ExpressDashboard[];
   let failedId: string;
+  let flakyId: string;
+  let transcodeId: string | undefined;
   const errors: string[] = [];
 
   before(async function () {
     suite = await openDashboardSuite(this, 'postgres', 'dash_browser', {
-      registry: presentableRegistry(gateState), queues: ['default', 'emails', 'reports'], backoffBase: 3600, concurrency: 4,
+      registry: presentableRegistry(gateState, steps), queues: ['default', 'emails', 'reports', 'media'], backoffBase: 3600, concurrency: 4, withRedis: true,
     });
     tw = suite.tw;
     browser = await launchBrowser(this, { viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
     const app = express();
     app.use(express.json());
-    routers = [dashboard(tw, { refreshInterval: 1 }), dashboard(tw, { readOnly: true, refreshInterval: 1 })];
-    app.use('/admin/tasks', routers[0]);
+    routers = [
+      dashboard(tw, { authorize: (req: AppRequest) => req.user?.isAdmin === true, refreshInterval: 1 }),
+      dashboard(tw, { readOnly: true, refreshInterval: 1 }),
+    ];
+    app.use('/admin/tasks', requireLogin, routers[0]); // the README's mount: the app's login, then the dashboard's authorize
     app.use('/viewer/tasks', routers[1]);
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -135,10 +198,13 @@ describe('dashboard in a real browser (Chromium, PostgreSQL)', function () {
       tw.createTask('app.reports.build', { args: ['2026-11'], queue: 'reports' }),
     ]);
     const failed = await tw.createTask('app.sync.inventory', { args: ['SKU-42'], maxRetries: 0 });
+    const flaky = await tw.createTask('app.sync.inventory', { args: ['SKU-19'], maxRetries: 2 });
     const retrying = await tw.createTask('app.sync.inventory', { args: ['SKU-77'], maxRetries: 3 });
     await tw.createTasks([1, 2, 3].map((i) => ({ name: 'app.emails.send', args: [`user${i}@example.com`], queue: 'emails', delay: 600 })));
-    await Promise.all([...done.map((t) => taskIn(tw, t.id, 'COMPLETED')), taskIn(tw, failed.id, 'FAILED'), taskIn(tw, retrying.id, 'RETRYING')]);
+    await Promise.all([...done.map((t) => taskIn(tw, t.id, 'COMPLETED')), taskIn(tw, failed.id, 'FAILED'), taskIn(tw, retrying.id, 'RETRYING'), failForGood(tw, flaky.id)]);
     failedId = failed.id;
+    flakyId = flaky.id;
+    await browser.context.addCookies([{ name: 'session', value: 'ada', url: base }]); // logged in to the app as an admin
     page = await browser.context.newPage();
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => {
@@ -150,6 +216,8 @@ describe('dashboard in a real browser (Chromium, PostgreSQL)', function () {
   after(async function () {
     gateState.isOpen = true;
     gateState.waiters.splice(0).forEach((release) => release());
+    steps.next?.();
+    if (transcodeId) await tw.cancel(transcodeId).catch(() => undefined); // a failed spec left it running
     routers?.forEach((r) => r.close());
     await browser?.close();
     server?.closeAllConnections();
@@ -165,34 +233,60 @@ describe('dashboard in a real browser (Chromium, PostgreSQL)', function () {
     expect(unexpected, 'errors in the page').to.deep.equal([]);
   });
 
-  it('the queues page shows each queue\'s counts and last hour, and its failed count leads to the failed tasks', async function () {
-    await page.goto(`${base}/admin/tasks/#/queues`);
+  it('the README\'s walk-through: at the mount point, behind the app\'s login, a queue\'s failed count leads to the failed task, its page says why it failed in every attempt, Retry runs it again', async function () {
+    // Mounted as the README shows: the app's login first (401 without it), then authorize (403 for a non-admin).
+    expect((await fetch(`${base}/admin/tasks/`)).status).to.equal(401);
+    expect((await fetch(`${base}/admin/tasks/api/overview`, { headers: { cookie: 'session=bob' } })).status).to.equal(403);
+    await page.goto(`${base}/admin/tasks`); // the README's address, without the trailing slash
+    expect(page.url()).to.equal(`${base}/admin/tasks/`);
+    // "Queues": counts per queue and state, the last hour; the Failed count is a link to those tasks.
     const emails = page.locator('table.queues tbody tr', { hasText: 'emails' });
     await emails.locator('td[data-label="Completed"]').filter({ hasText: /\d/ }).waitFor();
+    expect(await page.locator('#nav').innerText()).to.equal('Queues\nTasks\nSchedules\nWorkers');
     expect(await emails.locator('td[data-label="Scheduled"]').innerText()).to.equal('3');
-    expect(await page.locator('table.queues tbody tr', { hasText: 'default' }).locator('td[data-label="Failed"]').innerText()).to.not.equal('0');
+    const defaultRow = page.locator('table.queues tbody tr', { hasText: 'default' });
+    expect(await defaultRow.locator('td[data-label="Failed"]').innerText()).to.not.equal('0');
     expect(await emails.locator('svg.chart rect').count()).to.be.greaterThan(20);
     expect(await emails.locator('.rate').innerText()).to.match(/^\d+ finished in the last hour · \d+(\.\d)?% failed$/);
     await page.locator('#live.on').waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-queues.png') });
-    await page.locator('table.queues tbody tr', { hasText: 'default' }).locator('td[data-label="Failed"] a').click();
+    await defaultRow.locator('td[data-label="Failed"] a').click();
     await page.waitForURL(/#\/tasks\?queue=default&status=FAILED_FINAL$/);
-    const row = page.locator(`tr[data-task="${failedId}"]`);
+    // "Tasks": each failed task with the first line of its last error.
+    const row = page.locator(`tr[data-task="${flakyId}"]`);
     await row.waitFor();
+    expect(await page.locator(`tr[data-task="${failedId}"] .error-line`).innerText()).to.equal('Error: connect ETIMEDOUT 203.0.113.7:443 while syncing SKU-42');
     expect(await row.locator('.badge').innerText()).to.match(/failed/);
-    expect(await row.locator('.error-line').innerText()).to.equal('Error: supplier API answered 503 Service Unavailable while syncing SKU-42');
-  });
-
-  it('a task\'s page shows its arguments, its full error with the stack, its timeline and its retries', async function () {
-    await page.goto(`${base}/admin/tasks/#/tasks/${failedId}`);
+    expect(await row.locator('.error-line').innerText()).to.equal('Error: supplier API answered 503 Service Unavailable while syncing SKU-19');
+    await row.locator('td[data-label="Task"] a').click();
+    // "A task": why it failed (the last error with its stack), every attempt's own error, its arguments.
     const error = page.locator('section[data-section="error"] pre');
     await error.waitFor();
-    expect(await error.innerText()).to.match(/^Error: supplier API answered 503 Service Unavailable while syncing SKU-42\n\s+at /);
-    expect(await page.locator('section[data-section="arguments"] pre').first().innerText()).to.equal('[\n  "SKU-42"\n]');
+    expect(page.url()).to.equal(`${base}/admin/tasks/#/tasks/${flakyId}`);
+    expect(await error.innerText()).to.match(/^Error: supplier API answered 503 Service Unavailable while syncing SKU-19\n\s+at /);
+    expect(await page.locator('section[data-section="error"] .id').innerText()).to.equal('TW_TASK_ERROR');
+    const attempts = page.locator('section[data-section="attempts"] ol.attempts > li');
+    await page.locator('section[data-section="attempts"]').waitFor();
+    const heads = await attempts.locator('strong').allInnerTexts();
+    expect(heads.map((t) => t.replace(/ · ran .*$/, ''))).to.deep.equal(['Attempt 1: failed · TW_TASK_ERROR', 'Attempt 2: failed · TW_TASK_ERROR', 'Attempt 3: failed · TW_TASK_ERROR']);
+    expect(await attempts.locator('summary').allInnerTexts()).to.deep.equal([
+      'Error: connect ETIMEDOUT 203.0.113.7:443 while syncing SKU-19',
+      'Error: supplier API answered 503 Service Unavailable while syncing SKU-19',
+      'Error: supplier API answered 503 Service Unavailable while syncing SKU-19',
+    ]);
+    await attempts.first().locator('summary').click();
+    expect(await attempts.first().locator('pre.error').innerText()).to.match(/^Error: connect ETIMEDOUT 203\.0\.113\.7:443 while syncing SKU-19\n\s+at SupplierClient/);
+    expect(await page.locator('section[data-section="arguments"] pre').first().innerText()).to.equal('[\n  "SKU-19"\n]');
     expect(await page.locator('section[data-section="timeline"] li').count()).to.equal(4);
-    expect(await page.locator('section[data-section="facts"]').innerText()).to.include('Retries\n0 of 0');
+    expect(await page.locator('section[data-section="facts"]').innerText()).to.include('Retries\n2 of 2');
     expect(await page.locator('h1').innerText()).to.equal('app.sync.inventory');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-task.png'), fullPage: true });
+    // "Retry": the toast says what changed, and a worker runs it again at once.
+    const before = await tw.getTask(flakyId);
+    await page.locator('button[data-action="retry"]').click();
+    await page.locator('.toast', { hasText: `Task ${flakyId} (app.sync.inventory) is PENDING again, with its retries reset: a worker will run it now.` }).waitFor();
+    await waitFor('the retried task to run again', async () => ((await tw.getTask(flakyId))!.finishedAt?.getTime() ?? 0) > before!.finishedAt!.getTime());
+    await page.locator('h1 + .badge', { hasText: 'retrying' }).waitFor(); // it failed again; its next retry is an hour away
   });
 
   it('a task finishing updates the open page without a reload', async function () {
@@ -209,13 +303,85 @@ describe('dashboard in a real browser (Chromium, PostgreSQL)', function () {
     gateState.isOpen = false;
   });
 
-  it('retry, cancel and a queue\'s bulk retry work through the buttons, with a confirmation for the bulk one, and say what changed', async function () {
-    const before = await tw.getTask(failedId);
-    await page.goto(`${base}/admin/tasks/#/tasks/${failedId}`);
-    await page.locator('button[data-action="retry"]').click();
-    await page.locator('.toast', { hasText: 'is PENDING again' }).waitFor();
-    await waitFor('the retried task to run again', async () => ((await tw.getTask(failedId))!.finishedAt?.getTime() ?? 0) > before!.finishedAt!.getTime());
+  it('a running task\'s progress shows and moves live; Cancel on its page stops it and shows the outcome; refused when read-only or without the CSRF token', async function () {
+    const task = await tw.createTask('app.media.transcode', { args: ['keynote.mp4'], queue: 'media' });
+    transcodeId = task.id;
+    await page.goto(`${base}/admin/tasks/#/tasks/${task.id}`);
+    const progress = page.locator('section[data-section="progress"]');
+    await progress.locator('progress[value="30"]').waitFor();
+    expect(await progress.innerText()).to.match(/^Progress\n\s*30 % reported /);
+    expect(await progress.locator('pre').innerText()).to.equal('{\n  "step": "decode",\n  "file": "keynote.mp4"\n}');
+    expect(await page.locator('h1 + .badge').innerText()).to.match(/running/);
+    await page.evaluate(() => ((globalThis as unknown as PageGlobals).notReloaded = true));
+    (await waitFor('the task to wait for its next step', () => steps.next))();
+    await progress.locator('progress[value="80"]').waitFor({ timeout: 10_000 });
+    expect(await progress.locator('pre').innerText()).to.include('"step": "encode"');
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).notReloaded)).to.equal(true);
 
+    // Refused: a read-only dashboard shows the progress without the button and refuses the POST even with the token;
+    // the full one refuses it without the token.
+    const viewer = await browser.context.newPage();
+    try {
+      await viewer.goto(`${base}/viewer/tasks/#/tasks/${task.id}`);
+      await viewer.locator('section[data-section="progress"] progress[value="80"]').waitFor();
+      expect(await viewer.locator('button[data-action]').count()).to.equal(0);
+      expect(await postFromPage(viewer, `api/tasks/${task.id}/cancel`, true)).to.deep.equal({ status: 403, code: 'READ_ONLY' });
+    } finally {
+      await viewer.close();
+    }
+    expect(await postFromPage(page, `api/tasks/${task.id}/cancel`, false)).to.deep.equal({ status: 403, code: 'CSRF' });
+    expect(await tw.getTask(task.id)).to.include({ status: 'PROGRESS', cancelRequested: null });
+
+    await page.locator('button[data-action="cancel"]').click();
+    expect(await page.locator('dialog p').innerText()).to.equal(`app.media.transcode (${task.id}) is running: its worker aborts it (its thread is ended ` +
+      'if it does not stop within a few seconds), and it becomes FAILED for good with a CancelledError.');
+    await page.locator('dialog button[data-confirm]').click();
+    await page.locator('.toast', { hasText: `Task ${task.id} (app.media.transcode) is being cancelled` }).waitFor();
+    // The outcome, on the open page: failed for good, the CancelledError, the cancelled attempt.
+    await page.locator('h1 + .badge', { hasText: 'failed' }).waitFor({ timeout: 10_000 });
+    await page.locator('section[data-section="error"] .id', { hasText: 'TW_CANCELLED' }).waitFor();
+    expect(await page.locator('section[data-section="error"] pre').innerText()).to.match(/^CancelledError: cancelled by an operator/);
+    const cancelledAttempts = await page.locator('section[data-section="attempts"] strong').allInnerTexts();
+    expect(cancelledAttempts).to.have.length(1);
+    expect(cancelledAttempts[0]).to.match(/^Attempt 1: failed · TW_CANCELLED · ran /);
+    expect(await page.locator('button[data-action="cancel"]').count()).to.equal(0);
+    expect(await tw.getTask(task.id)).to.include({ status: 'FAILED', errorCode: 'TW_CANCELLED', runAt: null });
+    transcodeId = undefined;
+  });
+
+  it('a queue pauses and resumes through its buttons (a task made meanwhile waits, then runs); refused when read-only or without the CSRF token', async function () {
+    await page.goto(`${base}/admin/tasks/#/queues`);
+    const reports = page.locator('table.queues tbody tr', { hasText: 'reports' });
+    await reports.locator('button[data-action="pause-queue"]').click();
+    expect(await page.locator('dialog p').innerText()).to.match(/^No worker claims the tasks of reports until it is resumed/);
+    await page.locator('dialog button[data-confirm]').click();
+    await page.locator('.toast', { hasText: 'Queue reports is paused: no worker claims its tasks; running ones finish.' }).waitFor();
+    await reports.locator('[data-paused]').waitFor();
+    expect((await tw.admin.queues()).find((q) => q.name === 'reports')).to.include({ paused: true });
+    const waiting = await tw.createTask('app.reports.build', { args: ['2026-12'], queue: 'reports' });
+    await reports.locator('td[data-label="Ready"]', { hasText: '1' }).waitFor(); // shown live; not claimed
+
+    const viewer = await browser.context.newPage();
+    try {
+      await viewer.goto(`${base}/viewer/tasks/#/queues`);
+      await viewer.locator('table.queues tbody tr', { hasText: 'reports' }).locator('[data-paused]').waitFor();
+      expect(await viewer.locator('button[data-action]').count()).to.equal(0);
+      expect(await postFromPage(viewer, 'api/queues/reports/resume', true)).to.deep.equal({ status: 403, code: 'READ_ONLY' });
+    } finally {
+      await viewer.close();
+    }
+    expect(await postFromPage(page, 'api/queues/reports/resume', false)).to.deep.equal({ status: 403, code: 'CSRF' });
+    expect((await tw.admin.queues()).find((q) => q.name === 'reports')).to.include({ paused: true });
+    expect((await tw.getTask(waiting.id))!.status).to.equal('PENDING');
+
+    await reports.locator('button[data-action="resume-queue"]').click();
+    await page.locator('.toast', { hasText: 'Queue reports runs again.' }).waitFor();
+    await taskIn(tw, waiting.id, 'COMPLETED');
+    await reports.locator('button[data-action="pause-queue"]').waitFor();
+    expect((await tw.admin.queues()).find((q) => q.name === 'reports')).to.include({ paused: false });
+  });
+
+  it('cancel of a waiting task and a queue\'s bulk retry work through the buttons, with a confirmation, and say what changed', async function () {
     const later = await tw.createTask('app.emails.send', { args: ['late@example.com'], queue: 'emails', delay: 3600 });
     await page.goto(`${base}/admin/tasks/#/tasks/${later.id}`);
     await page.locator('button[data-action="cancel"]').click();
@@ -241,21 +407,10 @@ describe('dashboard in a real browser (Chromium, PostgreSQL)', function () {
     await page.locator('section[data-section="error"]').waitFor();
     expect(await page.locator('button[data-action]').count()).to.equal(0);
     expect(await page.locator('#nav').innerText()).to.include('read-only');
-    const post = (withToken: boolean) => page.evaluate(async ({ id, withToken }) => {
-      const config = JSON.parse((globalThis as unknown as PageGlobals).document.querySelector('meta[name="tw-dashboard"]')!.getAttribute('content')!) as { csrfToken: string };
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (withToken) headers['x-tw-csrf'] = config.csrfToken;
-      const response = await fetch(`api/tasks/${id}/retry`, { method: 'POST', headers, body: '{}' });
-      return { status: response.status, body: await response.json() as { error: { code: string } } };
-    }, { id: failedId, withToken });
-    const readOnly = await post(true);
-    expect(readOnly).to.deep.include({ status: 403 });
-    expect(readOnly.body.error.code).to.equal('READ_ONLY');
+    expect(await postFromPage(page, `api/tasks/${failedId}/retry`, true)).to.deep.equal({ status: 403, code: 'READ_ONLY' });
     await page.goto(`${base}/admin/tasks/#/tasks/${failedId}`);
     await page.locator('button[data-action="retry"]').waitFor();
-    const noToken = await post(false);
-    expect(noToken.status).to.equal(403);
-    expect(noToken.body.error.code).to.equal('CSRF');
+    expect(await postFromPage(page, `api/tasks/${failedId}/retry`, false)).to.deep.equal({ status: 403, code: 'CSRF' });
     expect((await tw.getTask(failedId))!.status).to.equal('FAILED');
   });
 
@@ -394,7 +549,7 @@ describe('dashboard in a real browser (Chromium, PostgreSQL)', function () {
     const row = page.locator('tr[data-worker]', { hasText: `pid ${process.pid}` });
     await row.locator('a', { hasText: 'app.orders.confirm' }).waitFor();
     expect(await row.locator('.badge').innerText()).to.match(/live/);
-    expect(await row.locator('td[data-label="Queues"]').innerText()).to.equal('default, emails, reports');
+    expect(await row.locator('td[data-label="Queues"]').innerText()).to.equal('default, emails, reports, media');
     gateState.isOpen = true;
     gateState.waiters.splice(0).forEach((release) => release());
     await taskIn(tw, task.id, 'COMPLETED');
