@@ -32,12 +32,13 @@ const SCREENSHOTS = process.env.TW_UPDATE_SCREENSHOTS === '1'
  */
 interface PageGlobals {
   document: {
-    querySelector(selector: string): { getAttribute(name: string): string | null } | null;
+    querySelector(selector: string): { getAttribute(name: string): string | null; replaceChildren(): void } | null;
     querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }>;
     documentElement: { scrollWidth: number };
     body: unknown;
   };
   innerWidth: number;
+  scrollTo(x: number, y: number): void;
   getComputedStyle(element: unknown): { backgroundColor: string };
   notReloaded?: boolean;
   pwned?: number;
@@ -121,6 +122,17 @@ function requireLogin(req: AppRequest, res: express.Response, next: () => void):
     return;
   }
   next();
+}
+
+/** A docs screenshot, at the top of the page and without the toasts an earlier action left. */
+async function screenshot(page: Page, file: string, fullPage = false): Promise<void> {
+  await page.evaluate(() => {
+    const g = globalThis as unknown as PageGlobals;
+    g.document.querySelector('#toasts')?.replaceChildren();
+    // A full-page shot of a scrolled page draws the sticky header where the scroll left it.
+    g.scrollTo(0, 0);
+  });
+  await page.screenshot({ path: path.join(SCREENSHOTS, file), fullPage });
 }
 
 /** A POST from the open page with fetch (as a script on it could), with or without the page's CSRF token. */
@@ -249,7 +261,7 @@ describe('dashboard in a real browser (Chromium, PostgreSQL)', function () {
     expect(await emails.locator('svg.chart rect').count()).to.be.greaterThan(20);
     expect(await emails.locator('.rate').innerText()).to.match(/^\d+ finished in the last hour · \d+(\.\d)?% failed$/);
     await page.locator('#live.on').waitFor();
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-queues.png') });
+    await screenshot(page, 'dashboard-queues.png');
     await defaultRow.locator('td[data-label="Failed"] a').click();
     await page.waitForURL(/#\/tasks\?queue=default&status=FAILED_FINAL$/);
     // "Tasks": each failed task with the first line of its last error.
@@ -280,7 +292,7 @@ describe('dashboard in a real browser (Chromium, PostgreSQL)', function () {
     expect(await page.locator('section[data-section="timeline"] li').count()).to.equal(4);
     expect(await page.locator('section[data-section="facts"]').innerText()).to.include('Retries\n2 of 2');
     expect(await page.locator('h1').innerText()).to.equal('app.sync.inventory');
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-task.png'), fullPage: true });
+    await screenshot(page, 'dashboard-task.png', true);
     // "Retry": the toast says what changed, and a worker runs it again at once.
     const before = await tw.getTask(flakyId);
     await page.locator('button[data-action="retry"]').click();
@@ -444,7 +456,7 @@ describe('dashboard in a real browser (Chromium, PostgreSQL)', function () {
     expect(await digest.locator('td[data-label="Last task"]').innerText()).to.equal('none yet');
     expect(await digest.locator('td[data-label="Catch-up"]').innerText()).to.equal('none');
     expect(await digest.locator('button[data-action="resume"]').count()).to.equal(1);
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-schedules.png') });
+    await screenshot(page, 'dashboard-schedules.png');
 
     // Live: a task made from another place shows as the last fire without a reload.
     await page.evaluate(() => ((globalThis as unknown as PageGlobals).notReloaded = true));
