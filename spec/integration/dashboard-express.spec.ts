@@ -271,10 +271,20 @@ for (const dialect of ALL_DIALECTS) {
 
     it('authorize decides every request; a failure of the dashboard itself answers a generic 500 and reaches onError only', async function () {
       const guarded = buildApp(tw, { authorize: (req) => req.headers['x-user'] === 'ops' });
-      for (const path of ['/', '/assets/main.js', '/api/overview', '/api/tasks', '/api/events']) {
+      const task = await tw.createTask('dash.echo', { delay: 3600 });
+      for (const path of ['/', '/assets/main.js', '/assets/views/task.js', '/assets/dashboard.css', '/assets/icon.svg', '/api/overview', '/api/tasks',
+        `/api/tasks/${task.id}`, '/api/workers', '/api/schedules', '/api/events', '/nothing-here']) {
         const refused = await request(guarded).get(`${MOUNT}${path}`).expect(403);
-        expect(refused.text).to.not.include('<html');
+        expect(refused.text, path).to.not.include('<html');
       }
+      // Every action too, before any other check: a matching cookie and header pair would pass the CSRF check.
+      const csrfPair = { cookie: 'tw_dashboard_csrf=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'x-tw-csrf': 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' };
+      for (const path of [`tasks/${task.id}/cancel`, `tasks/${task.id}/retry`, 'queues/default/pause', 'retry-failed', 'purge', 'schedules/nightly/run-now']) {
+        const refused = await request(guarded).post(`${MOUNT}/api/${path}`).set(csrfPair).send({ olderThan: '1d' }).expect(403);
+        expect(refused.body.error.code, path).to.equal('FORBIDDEN');
+      }
+      expect((await tw.getTask(task.id))!.status).to.equal('PENDING');
+      expect((await tw.admin.queues()).find((q) => q.name === 'default')?.paused ?? false).to.equal(false);
       await request(guarded).get(`${MOUNT}/api/tasks`).set('x-user', 'ops').expect(200);
       const seen: unknown[] = [];
       const broken = buildApp(tw, { authorize: () => { throw new Error('session store at redis://:hunter2@cache failed'); }, onError: (e) => seen.push(e) });
