@@ -1,8 +1,8 @@
 // The dashboard mounted in an Express app, on every database, over HTTP (supertest): the page and
 // its assets at the mount point, the JSON of each page (queues, a filtered and paged task list, a
 // task, workers, schedules), the actions with tw-admin's semantics (tasks and schedules), and the
-// guards: authorize, read-only, the CSRF token, a generic 500. The live event stream names a task
-// when it finishes.
+// guards: authorize (every route), read-only, the CSRF token, a malformed path parameter (400), a
+// generic 500. The live event stream names a task when it finishes.
 import { expect } from 'chai';
 import express, { type Express } from 'express';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
