@@ -21,6 +21,11 @@ function wholeNumber(flag: string, min: number) {
   };
 }
 
+function autoOrWholeNumber(flag: string) {
+  const number = wholeNumber(flag, 0);
+  return (value: string): number | 'auto' => (value.trim() === 'auto' ? 'auto' : number(value));
+}
+
 function seconds(flag: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -62,7 +67,8 @@ export function buildProgram(version: string): Command {
     .addOption(new Option('--poll-interval <s>', 'seconds between polls when no wake-up comes (default 1)').argParser(seconds('--poll-interval')))
     .addOption(new Option('--lease-time <s>', "seconds before a silent worker's tasks are retried elsewhere (default 30)").argParser(seconds('--lease-time')))
     .addOption(new Option('--shutdown-grace <s>', 'seconds to let running tasks finish on SIGTERM (default 30)').argParser(seconds('--shutdown-grace')))
-    .addOption(new Option('--prefetch <n>', 'tasks claimed ahead and kept ready in memory (default 0)').argParser(wholeNumber('--prefetch', 0)))
+    .addOption(new Option('--prefetch <n>', "tasks claimed ahead and kept ready in memory: 'auto' (default; sized by recent run times) or a number")
+      .argParser(autoOrWholeNumber('--prefetch')))
     .addOption(new Option('--thread-memory-limit <mib>', 'heap limit of each pool thread in MiB (default 512)').argParser(wholeNumber('--thread-memory-limit', 16)))
     .addOption(new Option('--pool <kind>', "'thread' (default; hung tasks are killed) or 'inline' (same event loop)").choices(['thread', 'inline']))
     .addOption(new Option('--module-root <dir>', "directory where unregistered names like 'app.tasks.add' resolve to app/tasks.js"))
@@ -97,7 +103,7 @@ interface ParsedFlags {
   pollInterval?: number;
   leaseTime?: number;
   shutdownGrace?: number;
-  prefetch?: number;
+  prefetch?: number | 'auto';
   threadMemoryLimit?: number;
   pool?: 'thread' | 'inline';
   moduleRoot?: string;

@@ -69,6 +69,11 @@ export class ThreadCrashError extends StoredTaskError {
     return new ThreadCrashError(`the task's thread failed: ${detail}`);
   }
 
+  /** The task returned, but its thread was stopped or died before its result reached the worker. */
+  static resultLost(): ThreadCrashError {
+    return new ThreadCrashError("the task's thread stopped before its result reached the worker");
+  }
+
   private constructor(message: string) {
     super('TW_THREAD_CRASH', message);
   }

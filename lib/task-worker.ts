@@ -165,7 +165,7 @@ export class TaskWorker {
     const { config } = this;
     const loadModules = () => loadTaskModules(config.modules);
     if (config.pool === 'inline') {
-      return new InlinePool(this.registry, config.moduleRoot, loadModules);
+      return new InlinePool(config.concurrency, this.registry, config.moduleRoot, loadModules);
     }
     if (this.registry !== defaultRegistry) {
       throw new ConfigError("a registry passed to new TaskWorker({ registry }) does not reach pool threads (each thread loads " +
@@ -179,7 +179,7 @@ export class TaskWorker {
     return new ThreadPool({ size: config.concurrency, modules: config.modules, moduleRoot: config.moduleRoot,
       memoryLimitMb: config.threadMemoryLimitMb },
     (error) => this.logger.error({ err: error.message }, 'a pool thread could not be started; its slot waits while the pool keeps trying'),
-    loadModules);
+    loadModules, () => ({ tasks: this.registry.names(), schedules: this.registry.declaredSchedules() }));
   }
 
   /**

@@ -1,6 +1,6 @@
 // The worker loop: fills free concurrency slots by claiming in the database (PENDING first, then
-// retryable FAILED), plus up to `prefetch` leased tasks kept ready in memory, and runs each task in
-// the pool. Writing outcomes is the Settler's, leases (heartbeat, sweep) the LeaseKeeper's; what
+// retryable FAILED), plus a reserve of leased tasks kept ready in memory (PrefetchReserve), and
+// hands each task to the pool, which may queue a few ahead of its running ones (its capacity). Writing outcomes is the Settler's, leases (heartbeat, sweep) the LeaseKeeper's; what
 // the worker holds is its Ownership record, which both read. The loop never throws.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +14,8 @@ import { LeaseKeeper } from './lease-keeper';
 import type { ClusterLocks } from './locks';
 import type { Notifier, TaskEvent } from './notifier/notifier';
 import { Ownership } from './ownership';
-import type { TaskPool } from './pool/pool';
+import type { RunStarted, TaskPool } from './pool/pool';
+import { PrefetchReserve, AUTO_WAIT_MS } from './prefetch-reserve';
 import { ProgressWriter } from './progress-writer';
 import { QueuePauses } from './queue-pauses';
 import { Settler, type RunTiming } from './settler';
@@ -82,6 +83,9 @@ function outcomeLabel(outcome: TaskOutcome, settled: { state: string; retryAt: n
   return settled.retryAt !== null ? `${kind}, retry due` : kind;
 }
 
+/** A task kept in the auto reserve longer than this goes back to the table, for any worker to take. */
+const STALE_RESERVE_MS = 10 * AUTO_WAIT_MS;
+
 function byClaimOrder(a: TaskRecord, b: TaskRecord): number {
   return a.priority - b.priority || (a.runAt ?? 0) - (b.runAt ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
@@ -108,6 +112,9 @@ export class Worker extends EventEmitter {
   private readonly progress: ProgressWriter;
   private readonly cancels: Cancellations;
   private readonly pauses: QueuePauses;
+  private readonly reserve: PrefetchReserve;
+  /** When each task in the reserve was claimed (epoch ms), for giveBackStale(). */
+  private readonly claimedAt = new WeakMap<TaskRecord, number>();
   private readonly unsubscribers: Array<() => void> = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -118,6 +125,8 @@ export class Worker extends EventEmitter {
   private databaseDown = false;
   private stopping: Promise<void> | undefined;
   private prepared: Promise<void> | undefined;
+  /** Start-up work left running (warm-up, task types, registration): shutdown waits for it. */
+  private readonly background: Array<Promise<unknown>> = [];
 
   constructor(private readonly deps: WorkerDeps) {
     super();
@@ -131,6 +140,7 @@ export class Worker extends EventEmitter {
     this.progress = new ProgressWriter(deps, this.id);
     this.cancels = new Cancellations(deps, this.owned, (record, outcome) => this.launch(record, outcome));
     this.pauses = new QueuePauses(deps.store, deps.logger);
+    this.reserve = new PrefetchReserve(deps.config.concurrency, deps.config.prefetch);
   }
 
   get status(): WorkerState {
@@ -153,11 +163,16 @@ export class Worker extends EventEmitter {
    */
   prepare(): Promise<void> {
     const { pool, store, logger, startup } = this.deps;
-    this.prepared ??= Promise.all([
-      pool.start().then(() => startup?.recordTaskTypes()),
-      store.warmUp().catch((error: unknown) =>
-        logger.debug({ err: (error as Error).message }, 'could not open the database connections ahead of time')),
-    ]).then(() => undefined);
+    // Only the task modules are waited for. Opening connections, recording the task types and
+    // booting the pool's threads go on while the first claim runs: the first task starts as soon
+    // as its connection and a thread are there, not after everything is.
+    this.prepared ??= pool.start().then(() => {
+      this.background.push(
+        store.warmUp().catch((error: unknown) =>
+          logger.debug({ err: (error as Error).message }, 'could not open the database connections ahead of time')),
+        Promise.resolve(startup?.recordTaskTypes()),
+      );
+    });
     return this.prepared;
   }
 
@@ -166,7 +181,7 @@ export class Worker extends EventEmitter {
     const { config, notifier, logger } = this.deps;
     await this.prepare();
     this.state = 'running';
-    await this.presence.register();
+    this.background.push(this.presence.register());
     const onEvent = (event: TaskEvent) => this.onTaskEvent(event);
     this.unsubscribers.push(await notifier.subscribe('created', onEvent), await notifier.subscribe('requeued', onEvent),
       // Hints only: a cancel is read from the task's row, the paused queues from tw_queues.
@@ -178,6 +193,7 @@ export class Worker extends EventEmitter {
     this.every(config.heartbeatMs, () => this.leases.heartbeat().then(() => Promise.all([this.presence.beat(), this.cancels.check()])).then(() => undefined));
     this.every(config.pollIntervalMs, () => this.refreshPauses());
     this.every(this.leases.sweepIntervalMs, () => this.sweep());
+    if (config.prefetch === 'auto') this.every(STALE_RESERVE_MS / 2, () => this.giveBackStale());
     void this.sweep();
     logger.info({ worker: this.id, concurrency: config.concurrency, queues: config.queues.length ? config.queues : 'all',
       pool: config.pool, retry: config.retry, database: this.deps.startup?.database, tasks: this.deps.startup?.taskNames() }, 'worker started');
@@ -227,10 +243,31 @@ export class Worker extends EventEmitter {
     this.wakeTimer = setTimeout(fire, Math.max(0, at - Date.now()));
   }
 
-  /** Starts prefetched tasks in the free slots. */
+  /**
+   * Hands prefetched tasks to the pool while it has room: its free slots, and (when the reserve
+   * is large enough to spare them) its run-ahead queue.
+   */
   private fillSlots(): void {
     const { running, prefetched } = this.owned;
-    while (running.size < this.deps.config.concurrency && prefetched.length > 0) this.launch(prefetched.shift()!);
+    const { concurrency } = this.deps.config;
+    const limit = concurrency + Math.min(this.deps.pool.capacity - concurrency, this.reserve.size);
+    while (running.size < limit && prefetched.length > 0) this.launch(prefetched.shift()!);
+  }
+
+  /**
+   * Gives back the reserved tasks that have waited too long for a slot (behind slow tasks): in the
+   * table again, any idle worker takes them, this one included.
+   */
+  private async giveBackStale(): Promise<void> {
+    const { prefetched } = this.owned;
+    const before = Date.now() - STALE_RESERVE_MS;
+    const stale = prefetched.filter((record) => (this.claimedAt.get(record) ?? Infinity) < before);
+    if (stale.length === 0 || this.state !== 'running') return;
+    for (const record of stale) prefetched.splice(prefetched.indexOf(record), 1);
+    this.reserve.waitedFor(STALE_RESERVE_MS);
+    this.deps.logger.debug({ tasks: stale.length }, 'reserved tasks waited too long for a slot: given back to the table');
+    await this.settler.giveBack(stale.map((r) => r.id));
+    this.sleeper.wake();
   }
 
   private async loop(): Promise<void> {
@@ -283,15 +320,16 @@ export class Worker extends EventEmitter {
 
   /**
    * How many tasks to claim now; 0 when no claim is due. A claim is due when a slot is idle, or
-   * (prefetching) when the in-memory reserve is half spent. Tasks whose outcome is still being
-   * written count too: claiming must not outrun the writes.
+   * when the reserve (prefetched, and queued in the pool beyond its slots) is half spent. Tasks
+   * whose outcome is still being written count too: claiming must not outrun the writes.
    */
   private claimWanted(): number {
-    const { concurrency, prefetch } = this.deps.config;
+    const { concurrency } = this.deps.config;
     const { running, prefetched, settling } = this.owned;
-    const want = concurrency + prefetch - running.size - prefetched.length - settling.size;
+    const reserve = this.reserve.size;
+    const want = concurrency + reserve - running.size - prefetched.length - settling.size;
     const slotIdle = running.size < concurrency;
-    const reserveLow = prefetch > 0 && prefetched.length <= prefetch / 2;
+    const reserveLow = reserve > 0 && prefetched.length + Math.max(0, running.size - concurrency) <= reserve / 2;
     return want > 0 && (slotIdle || reserveLow) ? want : 0;
   }
 
@@ -302,6 +340,8 @@ export class Worker extends EventEmitter {
 
   /** Queues claimed tasks in claim order and starts as many as there are free slots. */
   private accept(records: TaskRecord[]): void {
+    const now = Date.now();
+    for (const record of records) this.claimedAt.set(record, now);
     this.owned.prefetched.push(...records.sort(byClaimOrder));
     this.fillSlots();
   }
@@ -338,9 +378,15 @@ export class Worker extends EventEmitter {
   /** Runs a claimed task, or (`decided`: it was cancelled before it started) settles it with that outcome at once. */
   private launch(record: TaskRecord, decided = this.cancels.atClaim(record)): void {
     const { running, settling } = this.owned;
-    const startedAt = Date.now();
-    const started = performance.now();
-    const run = decided ? Promise.resolve(decided) : this.run(record);
+    let startedAt = Date.now();
+    const began = performance.now();
+    let durationMs: number | undefined;
+    // A pool that queued the run before starting it tells when it really started.
+    const onStarted = (at: number, ms: number) => {
+      startedAt = at;
+      durationMs = ms;
+    };
+    const run = decided ? Promise.resolve(decided) : this.run(record, onStarted);
     const done = run.then((ran) => {
       const outcome = this.cancels.outcomeOf(record.id, ran);
       if (this.givenBack.has(record)) {
@@ -355,7 +401,9 @@ export class Worker extends EventEmitter {
       // The freed slot takes the next prefetched task at once, without a turn of the loop.
       if (this.state === 'running') this.fillSlots();
       this.wakeIfClaimDue();
-      const timing = { startedAt, finishedAt, duration: (performance.now() - started) / 1000 };
+      durationMs ??= performance.now() - began;
+      if (!decided) this.reserve.observe(durationMs);
+      const timing = { startedAt, finishedAt: Math.max(finishedAt, startedAt), duration: durationMs / 1000 };
       void this.settler.settle(record, outcome, timing, this.progress.take(record.id)).then((settled) => {
         settling.delete(record.id);
         if (this.deps.logger.isLevelEnabled('debug')) {
@@ -374,13 +422,13 @@ export class Worker extends EventEmitter {
   }
 
   /** One attempt in the pool, its progress going to the progress writer. */
-  private run(record: TaskRecord): Promise<TaskOutcome> {
+  private run(record: TaskRecord, started: RunStarted): Promise<TaskOutcome> {
     const call: TaskCall = {
       id: record.id, name: record.name, queue: record.queue, args: record.args, kwargs: record.kwargs,
       timeout: record.timeout, attempt: record.retryCount, scheduledFor: record.scheduledFor,
     };
     this.emit('task:start', record);
-    const attempt = () => this.deps.pool.run(call, this.progress.sinkFor(record));
+    const attempt = () => this.deps.pool.run(call, this.progress.sinkFor(record), started);
     return this.deps.wrapAttempt ? this.deps.wrapAttempt(record, attempt) : attempt();
   }
 
@@ -416,8 +464,12 @@ export class Worker extends EventEmitter {
     clearTimeout(this.wakeTimer);
     this.sleeper.wake();
     await Promise.race([this.loopDone, this.forced]);
-    // Prefetched tasks never started: they go back at once, for another worker.
-    await this.settler.giveBack(prefetched.splice(0).map((r) => r.id));
+    // Tasks that never started (prefetched, or queued in the pool) go back at once, for another worker.
+    const unstarted = new Set(pool.takeBackUnstarted());
+    running.forEach(({ record }) => {
+      if (unstarted.has(record.id)) this.givenBack.add(record);
+    });
+    await this.settler.giveBack([...prefetched.splice(0).map((r) => r.id), ...unstarted]);
     const allDone = Promise.all([...running.values()].map((r) => r.done)).then(() => true);
     const finished = await Promise.race([allDone, delay(config.shutdownGraceMs).then(() => false), this.forced.then(() => false)]);
     if (!finished) {
@@ -436,6 +488,7 @@ export class Worker extends EventEmitter {
     this.progress.close();
     this.cancels.close();
     await pool.close();
+    await Promise.all(this.background);
     await this.presence.deregister();
     this.state = 'stopped';
     logger.info('worker stopped');

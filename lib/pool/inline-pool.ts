@@ -22,6 +22,8 @@ export class InlinePool implements TaskPool {
   private readonly byId = new Map<string, InlineRun>();
 
   constructor(
+    /** Tasks it runs at once: the worker's concurrency (it never queues a run). */
+    readonly capacity: number,
     private readonly registry: TaskRegistry,
     private readonly moduleRoot: string | undefined,
     private readonly loadModules: () => Promise<void>,
@@ -57,6 +59,10 @@ export class InlinePool implements TaskPool {
       this.controllers.delete(abort);
       if (this.byId.get(call.id) === run) this.byId.delete(call.id);
     });
+  }
+
+  takeBackUnstarted(): string[] {
+    return []; // every run handed over has started
   }
 
   abortTask(id: string, reason: Error): boolean {

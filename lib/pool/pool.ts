@@ -11,13 +11,26 @@ export interface TaskDeclarations {
   schedules: ScheduleDefinition[];
 }
 
+/** Told by a pool when a run really started (epoch ms) and how long it ran (ms), if not when run() was called. */
+export type RunStarted = (startedAt: number, durationMs: number) => void;
+
 export interface TaskPool {
+  /**
+   * Runs it takes at once: its concurrency, or more when it queues runs ahead (thread pool). A run
+   * handed over beyond its concurrency waits in the pool, unstarted, until a slot is free.
+   */
+  readonly capacity: number;
   /** Loads task modules / starts threads; throws if a module cannot be loaded. */
   start(): Promise<void>;
   /** After start(): what the task modules registered, as the pool's threads (or the event loop) see it. */
   declarations(): TaskDeclarations;
-  /** Runs a task; its progress reports go to `progress`. */
-  run(call: TaskCall, progress?: ProgressSink): Promise<TaskOutcome>;
+  /** Runs a task; its progress reports go to `progress`; `started` hears when it really started. */
+  run(call: TaskCall, progress?: ProgressSink, started?: RunStarted): Promise<TaskOutcome>;
+  /**
+   * Takes back every run handed over that has not started (shutdown): their run() promises resolve
+   * with a stopped outcome, to be ignored. Returns their ids.
+   */
+  takeBackUnstarted(): string[];
   /** Aborts the signal of task `id` running here with `reason`; false when it does not run here. */
   abortTask(id: string, reason: Error): boolean;
   /**

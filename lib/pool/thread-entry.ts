@@ -1,5 +1,7 @@
-// The body of one pool thread: loads the task modules into this thread's registry, then runs
-// one task at a time for the pool.
+// The body of one pool thread: loads the task modules into this thread's registry, then runs the
+// calls the pool queues to it, one at a time in the order received. Each call is started only if
+// the pool has not taken it back (thread-ring.ts). Results finished in the same turn of the event
+// loop go back in one message.
 import { parentPort, workerData } from 'node:worker_threads';
 import { taskContext, taskContextStorage, type TaskContext } from '../context';
 import { describeError, executeTask } from '../executor';
@@ -8,22 +10,63 @@ import { LazyAbortController } from './lazy-abort';
 import { ProgressCoalescer } from '../progress';
 import { CancelledError } from '../task-errors';
 import { defaultRegistry } from '../registry';
-import type { FromThread, ThreadData, ToThread } from './thread-messages';
+import { ThreadRing } from './thread-ring';
+import type { FromThread, QueuedCall, TaskResult, ThreadData, ToThread } from './thread-messages';
 
 const data = workerData as ThreadData;
-const port = parentPort!;
-const send = (message: FromThread) => port.postMessage(message);
-let controller: LazyAbortController | undefined;
-let running: TaskContext | undefined;
+const ring = new ThreadRing(data.ring, data.ringSize);
+const out = data.port;
+const send = (message: FromThread) => out.postMessage(message);
 /** How often a thread passes a task's latest progress to the worker, at most. */
 const PROGRESS_SEND_MS = 100;
+
+const queue: QueuedCall[] = [];
+let draining = false;
+let results: TaskResult[] = [];
+let flushQueued = false;
+let controller: LazyAbortController | undefined;
+let running: TaskContext | undefined;
 
 loadTaskModules(data.modules, data.cwd).then(
   () => send({ type: 'ready', declared: { tasks: defaultRegistry.names(), schedules: defaultRegistry.declaredSchedules() } }),
   (error: unknown) => send({ type: 'load-error', error: describeError(error) }),
 );
 
-port.on('message', (message: ToThread) => {
+function flush(): void {
+  flushQueued = false;
+  if (results.length === 0) return;
+  send({ type: 'done', results });
+  results = [];
+}
+
+async function runOne(item: QueuedCall): Promise<void> {
+  const { call, cell } = item;
+  const startedAt = Date.now();
+  if (!ring.start(cell, startedAt)) return; // taken back by the pool: it runs elsewhere, or not at all
+  const began = performance.now();
+  controller = new LazyAbortController();
+  const progress = new ProgressCoalescer(PROGRESS_SEND_MS, (report, at) => send({ type: 'progress', id: call.id, report, at }));
+  running = taskContext(call, controller, progress.report);
+  const outcome = await executeTask(defaultRegistry, data.moduleRoot, call, running);
+  running = undefined;
+  progress.flush();
+  ring.finish(cell);
+  results.push({ id: call.id, outcome, startedAt, durationMs: performance.now() - began });
+  if (!flushQueued) {
+    // Results finished within this turn share one message; a later one does not wait for them.
+    flushQueued = true;
+    setImmediate(flush);
+  }
+}
+
+async function drain(): Promise<void> {
+  draining = true;
+  while (queue.length > 0) await runOne(queue.shift()!);
+  draining = false;
+  flush();
+}
+
+parentPort!.on('message', (message: ToThread) => {
   if (message.type === 'abort') {
     const context = running;
     if (!context || (message.id !== undefined && message.id !== context.id)) return; // that task has ended already
@@ -32,13 +75,6 @@ port.on('message', (message: ToThread) => {
     taskContextStorage.run(context, () => controller?.abort(reason));
     return;
   }
-  const { id } = message.call;
-  controller = new LazyAbortController();
-  const progress = new ProgressCoalescer(PROGRESS_SEND_MS, (report, at) => send({ type: 'progress', id, report, at }));
-  const context = taskContext(message.call, controller, progress.report);
-  running = context;
-  executeTask(defaultRegistry, data.moduleRoot, message.call, context).then((outcome) => {
-    progress.flush();
-    send({ type: 'done', id, outcome });
-  });
+  queue.push(...message.calls);
+  if (!draining) void drain();
 });

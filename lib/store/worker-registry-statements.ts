@@ -4,6 +4,9 @@
 import { Binds } from '../db/binds';
 import type { SqlRunner } from '../db/runner';
 
+/** How the prefetch column holds 'auto' (the column predates it and is an integer). */
+const AUTO_PREFETCH_ROW = -1;
+
 /** What a worker says about itself when it registers. */
 export interface WorkerInfo {
   id: string;
@@ -11,7 +14,8 @@ export interface WorkerInfo {
   pid: number;
   queues: readonly string[];
   concurrency: number;
-  prefetch: number;
+  /** Its prefetch setting: a fixed reserve, or 'auto' (stored as AUTO_PREFETCH_ROW). */
+  prefetch: number | 'auto';
   pool: string;
   leaseMs: number;
   startedAt: number;
@@ -57,7 +61,7 @@ export class WorkerRegistryStatements {
     const binds = new Binds();
     await this.runner.execute(
       'INSERT INTO tw_workers (id, host, pid, queues, concurrency, prefetch, pool, lease_ms, running, started_at, last_seen_at, expires_at) ' +
-        `VALUES (${binds.list([worker.id, worker.host, worker.pid, JSON.stringify(worker.queues), worker.concurrency, worker.prefetch,
+        `VALUES (${binds.list([worker.id, worker.host, worker.pid, JSON.stringify(worker.queues), worker.concurrency, worker.prefetch === 'auto' ? AUTO_PREFETCH_ROW : worker.prefetch,
           worker.pool, worker.leaseMs, 0, worker.startedAt, now, now + worker.leaseMs])})`, binds.values);
   }
 
@@ -82,7 +86,7 @@ export class WorkerRegistryStatements {
       `SELECT * FROM tw_workers WHERE expires_at >= ${binds.add(lostSince)} ORDER BY started_at, id`, binds.values);
     return rows.map((r) => ({
       id: r.id, host: r.host, pid: Number(r.pid), queues: parseQueues(r.queues), concurrency: Number(r.concurrency),
-      prefetch: Number(r.prefetch), pool: r.pool, leaseMs: Number(r.lease_ms), running: Number(r.running),
+      prefetch: Number(r.prefetch) === AUTO_PREFETCH_ROW ? 'auto' : Number(r.prefetch), pool: r.pool, leaseMs: Number(r.lease_ms), running: Number(r.running),
       startedAt: Number(r.started_at), lastSeenAt: Number(r.last_seen_at), expiresAt: Number(r.expires_at),
     }));
   }

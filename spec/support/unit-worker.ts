@@ -70,7 +70,7 @@ export class UnitWorker {
     this.worker = new Worker({
       config: this.config, store: this.store, notifier: this.notifier, logger,
       locks: new ClusterLocks(this.store.locks, 'unit', this.config.channelPrefix, undefined),
-      pool: new InlinePool(this.registry, undefined, async () => undefined),
+      pool: new InlinePool(this.config.concurrency, this.registry, undefined, async () => undefined),
     });
     this.worker.on('task:start', (record: TaskRecord) => this.started.push(record));
     this.worker.on('task:settled', (event: SettledEvent) => this.settled.push(event));

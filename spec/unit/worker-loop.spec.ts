@@ -16,7 +16,7 @@ describe('worker: the claim loop', () => {
   const claimLimits = () => uw.store.callsTo('claim').map(([p]) => p as ClaimParams).filter((p) => p.from === 'PENDING').map((p) => p.limit);
 
   it('runs up to concurrency tasks at once, claiming no more than its free slots', async () => {
-    uw = new UnitWorker({ concurrency: 3 });
+    uw = new UnitWorker({ concurrency: 3, prefetch: 0 });
     const tasks = uw.add(...Array.from({ length: 5 }, () => ({ name: 't.gated' })));
     await uw.worker.start();
     await waitFor('three runs', () => uw.gate.started.length === 3, WAIT_MS, 5);

@@ -17,7 +17,7 @@ describe('worker: registry row (the dashboard\'s workers page)', () => {
     uw = new UnitWorker({ leaseTime: 0.3, concurrency: 3, queues: ['emails'] }); // a heartbeat every 100 ms
     await uw.worker.start();
     const row = uw.store.workerRows.get(uw.worker.id)!;
-    expect(row).to.include({ host: hostname(), pid: process.pid, concurrency: 3, prefetch: 0, pool: 'inline', leaseMs: 300, running: 0 });
+    expect(row).to.include({ host: hostname(), pid: process.pid, concurrency: 3, prefetch: 'auto', pool: 'inline', leaseMs: 300, running: 0 });
     expect(row.queues).to.deep.equal(['emails']);
     expect(row.expiresAt).to.equal(row.lastSeenAt + 300);
 

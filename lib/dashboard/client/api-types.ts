@@ -149,7 +149,7 @@ export interface WorkerJson {
   pid: number | null;
   queues: string[];
   concurrency: number | null;
-  prefetch: number | null;
+  prefetch: number | 'auto' | null;
   pool: string | null;
   running: number | null;
   startedAt: number | null;
