@@ -112,6 +112,14 @@ function positiveNumber(key: string, value: unknown, max = Number.MAX_SAFE_INTEG
   return value;
 }
 
+function prefetchSetting(value: unknown): number | 'auto' {
+  if (value === undefined || value === 'auto') return 'auto';
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10_000) {
+    throw new ConfigError(`prefetch must be 'auto' or a whole number from 0 to 10000; got ${String(value)}`);
+  }
+  return value;
+}
+
 function integerIn(key: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(`${key} must be a whole number from ${min} to ${max}; got ${String(value)}`);
@@ -206,7 +214,7 @@ export function resolveConfig(options: TaskWorkerOptions = {}, env: NodeJS.Proce
     shutdownGraceMs: positiveNumber('shutdownGrace', o.shutdownGrace ?? 30, 86_400) * 1000,
     defaultTimeout: positiveNumber('defaultTimeout', o.defaultTimeout ?? 300, 30 * 86_400),
     completionBatchDelayMs: batchDelay,
-    prefetch: o.prefetch === 'auto' || o.prefetch === undefined ? 'auto' : integerIn('prefetch', o.prefetch, 0, 10_000),
+    prefetch: prefetchSetting(o.prefetch),
     threadMemoryLimitMb: integerIn('threadMemoryLimit', o.threadMemoryLimit ?? 512, 16, 65_536),
     logLevel,
     schedules: schedules as Record<string, unknown> | undefined,

@@ -29,7 +29,7 @@ import { Scheduler } from './scheduler';
 import { Schedules } from './schedules';
 import { TaskStore } from './store/task-store';
 import { TaskTypeCache } from './task-types';
-import { traceAttempt } from './tracing';
+import { preloadTracing, traceAttempt } from './tracing';
 import type { CreateTaskOptions, TaskSpec } from './types';
 import type { TaskArgs, TaskMethodName, TypedCreateOptions } from './typed-tasks';
 import { newWorkerId, Worker } from './worker';
@@ -201,7 +201,7 @@ export class TaskWorker {
     const locks = new ClusterLocks(this.store.locks, newWorkerId(), this.config.channelPrefix, this.redis);
     const pool = this.createPool();
     const worker = new Worker({ config: this.config, store: this.store, notifier: this.notifier, locks, pool, logger: this.logger,
-      startup: { database: redactUrl(this.config.databaseUrl), taskNames: () => this.registry.names(), recordTaskTypes: () => this.recordTaskTypes() }, wrapAttempt: traceAttempt });
+      startup: { database: redactUrl(this.config.databaseUrl), taskNames: () => this.registry.names(), recordTaskTypes: () => this.recordTaskTypes(), preload: preloadTracing }, wrapAttempt: traceAttempt });
     this.workers.add(worker);
     this.pools.set(worker, pool);
     this.taskMetrics?.attach(worker);

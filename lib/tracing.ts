@@ -33,6 +33,11 @@ function otel(): OtelApi | null {
   return api;
 }
 
+/** Loads the OpenTelemetry API now (if installed), so that the first task does not wait for it. */
+export function preloadTracing(): void {
+  otel();
+}
+
 /** The tracer of the registered provider; undefined while none is registered (the API's no-op). */
 function activeTracer(o: OtelApi): Tracer | undefined {
   const provider = o.trace.getTracerProvider() as { getDelegateTracer?: (name: string) => Tracer | undefined; getTracer(name: string): Tracer };

@@ -47,6 +47,8 @@ export interface WorkerStartup {
   database: string;
   taskNames(): string[];
   recordTaskTypes(): Promise<void>;
+  /** Synchronous loading better done while the start-up waits on the database than in the first task's path. */
+  preload?(): void;
 }
 
 /** The 'task:settled' event: what ran, how it ended and whether its outcome was written. */
@@ -125,8 +127,6 @@ export class Worker extends EventEmitter {
   private databaseDown = false;
   private stopping: Promise<void> | undefined;
   private prepared: Promise<void> | undefined;
-  /** Start-up work left running (warm-up, task types, registration): shutdown waits for it. */
-  private readonly background: Array<Promise<unknown>> = [];
 
   constructor(private readonly deps: WorkerDeps) {
     super();
@@ -136,7 +136,7 @@ export class Worker extends EventEmitter {
       const event: TaskRecoveredEvent = { id: task.id, name: task.name, queue: task.queue, lostWorker: task.lockedBy, retryAt, code };
       this.emit('task:recovered', event);
     });
-    this.presence = new WorkerPresence(deps, this.id, () => this.owned.running.size);
+    this.presence = new WorkerPresence(deps, this.id, () => this.activeCount);
     this.progress = new ProgressWriter(deps, this.id);
     this.cancels = new Cancellations(deps, this.owned, (record, outcome) => this.launch(record, outcome));
     this.pauses = new QueuePauses(deps.store, deps.logger);
@@ -147,9 +147,9 @@ export class Worker extends EventEmitter {
     return this.state;
   }
 
-  /** Number of tasks executing now. */
+  /** Number of tasks executing now (a pool may hold more, queued behind them: those are not counted). */
   get activeCount(): number {
-    return this.owned.running.size;
+    return Math.min(this.owned.running.size, this.deps.config.concurrency);
   }
 
   /** Tasks it runs at once, at most. */
@@ -163,16 +163,16 @@ export class Worker extends EventEmitter {
    */
   prepare(): Promise<void> {
     const { pool, store, logger, startup } = this.deps;
-    // Only the task modules are waited for. Opening connections, recording the task types and
-    // booting the pool's threads go on while the first claim runs: the first task starts as soon
-    // as its connection and a thread are there, not after everything is.
-    this.prepared ??= pool.start().then(() => {
-      this.background.push(
-        store.warmUp().catch((error: unknown) =>
-          logger.debug({ err: (error as Error).message }, 'could not open the database connections ahead of time')),
-        Promise.resolve(startup?.recordTaskTypes()),
-      );
-    });
+    // The pool's threads boot on while the connections open, the task types are recorded and the
+    // first claim runs (pool.start() waits only for the task modules). The start-up writes stay
+    // ahead of the first claim: on SQLite, writers that wait on each other's lock hold the few
+    // threads its driver runs statements on.
+    this.prepared ??= Promise.all([
+      pool.start().then(() => startup?.recordTaskTypes()),
+      store.warmUp().catch((error: unknown) =>
+        logger.debug({ err: (error as Error).message }, 'could not open the database connections ahead of time')),
+      Promise.resolve().then(() => startup?.preload?.()),
+    ]).then(() => undefined);
     return this.prepared;
   }
 
@@ -181,7 +181,7 @@ export class Worker extends EventEmitter {
     const { config, notifier, logger } = this.deps;
     await this.prepare();
     this.state = 'running';
-    this.background.push(this.presence.register());
+    await this.presence.register();
     const onEvent = (event: TaskEvent) => this.onTaskEvent(event);
     this.unsubscribers.push(await notifier.subscribe('created', onEvent), await notifier.subscribe('requeued', onEvent),
       // Hints only: a cancel is read from the task's row, the paused queues from tw_queues.
@@ -488,7 +488,6 @@ export class Worker extends EventEmitter {
     this.progress.close();
     this.cancels.close();
     await pool.close();
-    await Promise.all(this.background);
     await this.presence.deregister();
     this.state = 'stopped';
     logger.info('worker stopped');

@@ -152,11 +152,11 @@ export class ThreadPool implements TaskPool {
     await this.loadModules();
     this.declared = this.mainDeclarations();
     for (let index = 0; index < this.options.size; index++) this.lanes[index] = null;
-    // The first thread boots alone, the others once it is up: booting all at once would share the
-    // cores between them, and the first task would wait for the last of them.
-    void this.replace(0).then(() => {
-      for (let index = 1; index < this.options.size; index++) void this.replace(index);
-    });
+    // One thread boots at a time: booting all at once would share the cores between them and the
+    // worker's own start, and the first task would wait for the last of them.
+    void (async () => {
+      for (let index = 0; index < this.options.size && !this.closed; index++) await this.replace(index);
+    })();
   }
 
   declarations(): TaskDeclarations {

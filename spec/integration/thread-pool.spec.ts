@@ -61,7 +61,7 @@ describe('thread pool: run-ahead queue (real threads)', function () {
   it('moves a call queued behind a long task to a thread gone idle', async () => {
     const p = await startPool(2);
     // One dispatch: spin -> thread 1, quick -> thread 2, behind -> thread 1, behind the spin.
-    const spin = call('fault.spin', {}, 3);
+    const spin = call('fault.spin', {}, 2);
     const quick = call('fault.work', { ms: 1 });
     const behind = call('fault.work', { ms: 1 });
     const order: string[] = [];

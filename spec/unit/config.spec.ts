@@ -6,7 +6,8 @@ import { redactUrl } from '../../lib/config';
 describe('resolveConfig', () => {
   it('defaults to embedded SQLite, no Redis, concurrency 1, retry 0', () => {
     const config = resolveConfig({}, {});
-    expect(config).to.include({ databaseUrl: 'sqlite:task-worker.sqlite', redisUrl: null, concurrency: 1, retry: 0, pool: 'thread', defaultTimeout: 300 });
+    expect(config).to.include({ databaseUrl: 'sqlite:task-worker.sqlite', redisUrl: null, concurrency: 1, retry: 0, pool: 'thread', defaultTimeout: 300, prefetch: 'auto' });
+    expect(resolveConfig({ prefetch: 0 }, {}).prefetch).to.equal(0);
     expect(config.queues).to.deep.equal([]);
   });
 
@@ -33,6 +34,8 @@ describe('resolveConfig', () => {
     [{ concurency: 4 }, /unknown option "concurency"/],
     [{ backoffBase: 10, backoffCap: 5 }, /backoffCap \(5\) must not be below backoffBase \(10\)/],
     [{ logLevel: 'loud' }, /logLevel must be one of/],
+    [{ prefetch: 'lots' }, /prefetch must be 'auto' or a whole number from 0 to 10000/],
+    [{ prefetch: -1 }, /prefetch must be 'auto'/],
   ];
   for (const [options, message] of bad) {
     it(`rejects ${JSON.stringify(options)} with a ConfigError naming the key`, () => {
