@@ -91,7 +91,7 @@ function describe(s, res) {
 function medians(row) {
   const vals = (id) => (row.runs[id] || []).filter((r) => r.value != null);
   const m = {};
-  for (const id of ['drain1', 'drain2', 'enqueueOne', 'enqueueBulk']) m[id] = median(vals(id).map((r) => r.value));
+  for (const id of ['drain1', 'drain2', 'drain4', 'enqueueOne', 'enqueueBulk']) m[id] = median(vals(id).map((r) => r.value));
   m.drain1Steady = median(vals('drain1').map((r) => r.steadyRate));
   m.drain2Steady = median(vals('drain2').map((r) => r.steadyRate));
   m.firstTaskMs = median(vals('drain1').map((r) => r.firstTaskMs));

@@ -9,6 +9,7 @@ const COLS = [
   ['steady 1 proc', (r) => fmtRate(r.median.drain1Steady)],
   ['first task ms', (r) => fmtMs(r.median.firstTaskMs)],
   ['drain 2 procs c4', (r) => fmtRate(r.median.drain2)],
+  ['drain 4 procs c4', (r) => fmtRate(r.median.drain4)],
   ['enqueue 1-by-1', (r) => fmtRate(r.median.enqueueOne)],
   ['enqueue bulk', (r) => fmtRate(r.median.enqueueBulk)],
   ['pick-up p50/p95/p99 ms', (r) => (r.median.pickup ? r.median.pickup.map(fmtMs).join(' / ') : 'n/a')],
@@ -35,12 +36,13 @@ function ratioTable(rows, id) {
   if (!tw) return null;
   const x = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : 'n/a');
   const peers = rows.filter((r) => r !== tw && !r.skipped);
-  const heads = [`${tw.name} vs (>1 = better)`, 'drain 1 proc', 'steady 1 proc', 'drain 2 procs', 'enqueue 1-by-1', 'enqueue bulk', 'pick-up p50/p95/p99', 'peak RSS'];
+  const heads = [`${tw.name} vs (>1 = better)`, 'drain 1 proc', 'steady 1 proc', 'drain 2 procs', 'drain 4 procs', 'enqueue 1-by-1', 'enqueue bulk', 'pick-up p50/p95/p99', 'peak RSS'];
   const body = peers.map((p) => [
     p.name,
     x(tw.median.drain1, p.median.drain1),
     x(tw.median.drain1Steady, p.median.drain1Steady),
     x(tw.median.drain2, p.median.drain2),
+    x(tw.median.drain4, p.median.drain4),
     x(tw.median.enqueueOne, p.median.enqueueOne),
     x(tw.median.enqueueBulk, p.median.enqueueBulk),
     tw.median.pickup && p.median.pickup ? p.median.pickup.map((v, i) => x(v, tw.median.pickup[i])).join(' / ') : 'n/a',

@@ -108,6 +108,7 @@ async function pickup(adapter, o, workerConfig) {
 const SCENARIOS = [
   { id: 'drain1', title: 'drain 1 proc c4', unit: 'tasks/s', needsWorker: true, run: drain(1) },
   { id: 'drain2', title: 'drain 2 procs c4', unit: 'tasks/s', needsWorker: true, run: drain(2) },
+  { id: 'drain4', title: 'drain 4 procs c4', unit: 'tasks/s', needsWorker: true, run: drain(4) },
   { id: 'enqueueOne', title: 'enqueue 1-by-1', unit: 'tasks/s', run: enqueueOne },
   { id: 'enqueueBulk', title: 'enqueue bulk', unit: 'tasks/s', run: enqueueBulk },
   { id: 'pickup', title: 'pick-up p50/p95/p99 ms', unit: 'ms', needsWorker: true, run: pickup },

@@ -28,8 +28,9 @@ for (const dialect of ALL_DIALECTS) {
       const tasks = await tw.createTasks(Array.from({ length: 12 }, () => ({ name: 'fault.work', kwargs: { ms: 2000 } })));
       const running = tasks.slice(0, 8).map((t) => t.id);
       const waiting = tasks.slice(8).map((t) => t.id);
+      // prefetch 0: only what the slots run is claimed (the auto reserve is the next spec's).
       const worker = await WorkerProcess.start({ label: 'sigterm', databaseUrl: tw.config.databaseUrl, faultDir: dir,
-        concurrency: 8, leaseTime: 2, pollInterval: 0.2 });
+        concurrency: 8, leaseTime: 2, pollInterval: 0.2, config: { prefetch: 0 } });
       await waitFor('8 tasks running', () => countBy(readRecords(dir), 'start').size === 8);
       const signalledAt = Date.now();
       worker.signal('SIGTERM');
@@ -52,6 +53,25 @@ for (const dialect of ALL_DIALECTS) {
         expect(starts.has(id)).to.equal(false);
       }
       expect(worker.logs().filter((l) => l.msg === 'tasks handed back for another worker')).to.have.length(0);
+    });
+
+    it('SIGTERM with tasks reserved (prefetch auto): the running ones finish, the reserved ones go back at once, unstarted and unspent', async () => {
+      const dir = faultDir('sigterm-auto');
+      const tasks = await tw.createTasks(Array.from({ length: 4 }, () => ({ name: 'fault.work', kwargs: { ms: 2000 } })));
+      const worker = await WorkerProcess.start({ label: 'sigterm-auto', databaseUrl: tw.config.databaseUrl, faultDir: dir,
+        concurrency: 2, leaseTime: 2, pollInterval: 0.2 });
+      await waitFor('2 tasks running', () => countBy(readRecords(dir), 'start').size === 2);
+      await waitFor('the others reserved', async () => (await tw.store.get(tasks[3].id))?.status === 'PROGRESS');
+      worker.signal('SIGTERM');
+      await worker.waitForLog('tasks handed back for another worker');
+      const starts = countBy(readRecords(dir), 'start');
+      expect(starts.size).to.equal(2);
+      for (const { id } of tasks.filter((t) => !starts.has(t.id))) {
+        const task = (await tw.store.get(id))!;
+        expect(task).to.include({ status: 'PENDING', lockedBy: null, startedAt: null, retryCount: 0 });
+      }
+      expect((await worker.waitExit(20_000)).code).to.equal(0);
+      for (const id of starts.keys()) expect((await tw.store.get(id))!.status).to.equal('COMPLETED');
     });
 
     it('a second signal stops at once: the running tasks go back to PENDING (claimable), none left PROGRESS', async () => {
