@@ -85,6 +85,8 @@ function outcomeLabel(outcome: TaskOutcome, settled: { state: string; retryAt: n
   return settled.retryAt !== null ? `${kind}, retry due` : kind;
 }
 
+/** Wake times kept at most; later ones are found by the poll. */
+const MAX_WAKE_TIMES = 1000;
 /** A task kept in the auto reserve longer than this goes back to the table, for any worker to take. */
 const STALE_RESERVE_MS = 10 * AUTO_WAIT_MS;
 
@@ -120,7 +122,8 @@ export class Worker extends EventEmitter {
   private readonly unsubscribers: Array<() => void> = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private wakeTimer: NodeJS.Timeout | undefined;
-  private wakeAtMs = Infinity;
+  /** Times (epoch ms) the loop is to wake at, earliest first. */
+  private readonly wakeTimes: number[] = [];
   private loopDone: Promise<void> = Promise.resolve();
   private forceStop: () => void = () => undefined;
   private readonly forced = new Promise<void>((resolve) => (this.forceStop = resolve));
@@ -225,22 +228,36 @@ export class Worker extends EventEmitter {
     else this.sleeper.wake();
   }
 
-  /** Wakes the loop at `at` (epoch ms); keeps only the earliest pending time. */
+  /**
+   * Wakes the loop at `at` (epoch ms). Every pending time is kept (a retry due later than another
+   * is not forgotten once the earlier one fires), the timer set for the earliest.
+   */
   private wakeAt(at: number): void {
-    if (at >= this.wakeAtMs) return;
+    const times = this.wakeTimes;
+    if (times.includes(at)) return;
+    times.push(at);
+    times.sort((a, b) => a - b);
+    if (times.length > MAX_WAKE_TIMES) times.length = MAX_WAKE_TIMES; // the latest are found by the poll
+    if (times[0] === at) this.armWakeTimer();
+  }
+
+  private armWakeTimer(): void {
     clearTimeout(this.wakeTimer);
-    this.wakeAtMs = at;
+    const next = this.wakeTimes[0];
+    if (next === undefined) return;
     const fire = () => {
       // Timers keep the event loop's clock, which may be a little ahead of Date.now(), by which tasks
       // are due: woken early, the loop would find nothing due and sleep a whole poll interval.
-      if (Date.now() < at) {
-        this.wakeTimer = setTimeout(fire, at - Date.now());
+      const now = Date.now();
+      if (now < next) {
+        this.wakeTimer = setTimeout(fire, next - now);
         return;
       }
-      this.wakeAtMs = Infinity;
+      while (this.wakeTimes.length > 0 && this.wakeTimes[0] <= now) this.wakeTimes.shift();
       this.sleeper.wake();
+      this.armWakeTimer();
     };
-    this.wakeTimer = setTimeout(fire, Math.max(0, at - Date.now()));
+    this.wakeTimer = setTimeout(fire, Math.max(0, next - Date.now()));
   }
 
   /**

@@ -38,7 +38,7 @@ describe('dashboard workers: registry with real tw-worker processes (postgres)',
     const victim = await WorkerProcess.start({ ...common, label: 'victim', concurrency: 3 });
     const stopped = await WorkerProcess.start({ ...common, label: 'stopped', concurrency: 1 });
     const live = await workerOf(victim.child.pid!);
-    expect(live).to.include({ state: 'live', concurrency: 3, pool: 'thread', prefetch: 0 });
+    expect(live).to.include({ state: 'live', concurrency: 3, pool: 'thread', prefetch: 'auto' });
     expect(live!.queues).to.deep.equal([]);
     expect(live!.lastSeenAt).to.be.at.least(live!.startedAt!);
 

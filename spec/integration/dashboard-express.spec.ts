@@ -166,7 +166,7 @@ for (const dialect of ALL_DIALECTS) {
       let workers = (await request(app).get(`${MOUNT}/api/workers`).expect(200)).body as WorkersJson;
       const mine = workers.workers.filter((w) => w.pid === process.pid);
       expect(mine.map((w) => w.state)).to.deep.equal(['live', 'live']);
-      expect(mine[0]).to.include({ concurrency: 4, prefetch: 0, pool: 'inline' });
+      expect(mine[0]).to.include({ concurrency: 4, prefetch: 'auto', pool: 'inline' });
       expect(mine[0].queues).to.deep.equal(['default', 'other', 'bulk']);
       expect(mine.flatMap((w) => w.held.map((t) => t.id))).to.include(held.id);
       const lost = workers.workers.find((w) => w.id === 'gone-host:4242:abcdef')!;

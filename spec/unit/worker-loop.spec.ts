@@ -109,6 +109,19 @@ describe('worker: the claim loop', () => {
     }
   });
 
+  it('wakes for each scheduled time it heard of, not only the earliest', async () => {
+    uw = new UnitWorker({ concurrency: 2 });
+    await uw.worker.start();
+    await waitFor('the first idle claim', () => uw.store.callsTo('claim').length > 0, WAIT_MS, 5);
+    const now = Date.now();
+    // The later one is announced first, then the earlier: both times must be kept.
+    const [later] = uw.add({ name: 't.task', runAt: now + 300 });
+    const [sooner] = uw.add({ name: 't.task', runAt: now + 100 });
+    await waitFor('the sooner task to complete', () => uw.store.row(sooner.id).status === 'COMPLETED', WAIT_MS, 5);
+    await waitFor('the later task to complete (its own wake-up; the poll is a minute away)',
+      () => uw.store.row(later.id).status === 'COMPLETED', WAIT_MS, 5);
+  });
+
   it('fails a task for good when no retry is left: run_at empty, never claimed again', async () => {
     uw = new UnitWorker({ concurrency: 1, retry: 0 });
     const [task] = uw.add({ name: 't.gated' });
