@@ -39,7 +39,7 @@ export interface ThreadPoolOptions {
 /** A call queued behind a task running longer than this moves to a thread gone idle. */
 const STUCK_BEHIND_MS = 20;
 /** Calls queued per thread by default: enough to spend one message on several short tasks. */
-export const DEFAULT_QUEUE_DEPTH = 8;
+export const DEFAULT_QUEUE_DEPTH = 32;
 
 const STOPPED: TaskOutcome = { ok: false, kind: 'crash', code: 'TW_WORKER_STOPPED', error: new WorkerStoppedError().storedText };
 /** A task that finished on a thread stopped before its result was sent (another task's timeout). */
