@@ -186,12 +186,14 @@ export class ThreadPool implements TaskPool {
     if (this.closed) return;
     const live = this.lanes.filter((lane): lane is Lane => lane !== null && !lane.retired);
     if (live.length === 0) return;
-    if (this.waiting.length === 0) this.rebalance(live);
+    // Calls moved off a thread stuck on a long task do not go back to it.
+    const stuck = this.waiting.length === 0 ? this.rebalance(live) : new Set<Lane>();
     const batches = new Map<Lane, PoolRun[]>();
     while (this.waiting.length > 0) {
       let target: Lane | undefined;
       for (const lane of live) {
-        if (lane.freeCells.length > 0 && (!target || lane.runs.length < target.runs.length)) target = lane;
+        if (stuck.has(lane) || lane.freeCells.length === 0) continue;
+        if (!target || lane.runs.length < target.runs.length) target = lane;
       }
       if (!target) break;
       const run = this.waiting.shift()!;
@@ -220,9 +222,11 @@ export class ThreadPool implements TaskPool {
   /**
    * A thread has gone idle while calls wait, unstarted, behind a long task on another: moves the
    * calls queued behind every task running longer than STUCK_BEHIND_MS back, to be queued out again.
+   * Returns the threads they were moved off.
    */
-  private rebalance(live: Lane[]): void {
-    if (!live.some((lane) => lane.runs.length === 0)) return;
+  private rebalance(live: Lane[]): Set<Lane> {
+    const stuck = new Set<Lane>();
+    if (!live.some((lane) => lane.runs.length === 0)) return stuck;
     const now = Date.now();
     const moved: PoolRun[] = [];
     let nextCheck = Infinity;
@@ -235,6 +239,7 @@ export class ThreadPool implements TaskPool {
         continue;
       }
       for (const run of lane.runs.slice(1)) if (this.takeBack(run)) moved.push(run);
+      stuck.add(lane);
     }
     this.waiting.unshift(...moved);
     // Not stuck yet: look again when it would be, or the idle thread waits for the next message.
@@ -245,6 +250,7 @@ export class ThreadPool implements TaskPool {
       }, nextCheck - now + 1);
       this.rebalanceTimer.unref();
     }
+    return stuck;
   }
 
   /** Takes a queued call back from its thread; false when the thread has started it. */
