@@ -45,8 +45,13 @@ export interface AttemptJson {
   duration: number | null;
 }
 
+/**
+ * ISO text of a stored time. A row written before run times were bounded may hold one no Date can
+ * print (e.g. a delay of 1e15 s on SQLite): it shows as 'invalid date', and the listing goes on.
+ */
 function iso(date: Date | null | undefined): string | null {
-  return date ? date.toISOString() : null;
+  if (!date) return null;
+  return Number.isNaN(date.getTime()) ? 'invalid date' : date.toISOString();
 }
 
 function attemptJson(a: TaskAttempt): AttemptJson {
@@ -75,7 +80,7 @@ function statusText(task: DatabaseTask): string {
 
 /** 'YYYY-MM-DD HH:MM:SS' in UTC, or '-'. */
 function time(date: Date | null): string {
-  return date ? date.toISOString().replace('T', ' ').slice(0, 19) : '-';
+  return date ? iso(date)!.replace('T', ' ').slice(0, 19) : '-';
 }
 
 function seconds(value: number | null): string {

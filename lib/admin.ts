@@ -6,6 +6,7 @@
 import { taskWithAttempts } from './attempts';
 import { QUEUE_NAME_PATTERN, type ResolvedConfig } from './config';
 import { toModel } from './db/rows';
+import { MAX_PURGE_AGE_MS } from './duration';
 import { TaskWorkerError, ValidationError } from './errors';
 import { CancelledError } from './task-errors';
 import type { DatabaseTask } from './model';
@@ -324,7 +325,9 @@ export class TaskAdmin {
    * ago, in batches of short statements; tasks still waiting, running or due for a retry stay.
    */
   async purge(olderThanMs: number, options: PurgeOptions = {}): Promise<PurgeResult> {
-    if (!Number.isFinite(olderThanMs) || olderThanMs < 0) throw new ValidationError(`purge: the age must be 0 or more milliseconds; got ${String(olderThanMs)}`);
+    if (typeof olderThanMs !== 'number' || !Number.isFinite(olderThanMs) || olderThanMs < 0 || olderThanMs > MAX_PURGE_AGE_MS) {
+      throw new ValidationError(`purge: the age must be 0 to ${MAX_PURGE_AGE_MS} milliseconds (100 years); got ${String(olderThanMs)}`);
+    }
     const batchSize = options.batchSize ?? 1000;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new ValidationError(`purge: batchSize must be 1 to 10000; got ${String(batchSize)}`);
     const cutoff = Date.now() - olderThanMs;

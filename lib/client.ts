@@ -14,13 +14,13 @@ import type { DatabaseTask } from './model';
 import type { Notifier } from './notifier/notifier';
 import type { ScheduleDefinition } from './schedule-spec';
 import { parseProgress, type TaskProgress } from './progress';
-import { assertTaskName, type TaskClass, type TaskRegistry } from './registry';
+import { assertTaskName, INHERITED_HINT, isInheritedName, type TaskClass, type TaskRegistry } from './registry';
 import type { TaskStore } from './store/task-store';
 import type { TaskTypeCache } from './task-types';
 import type { CreateTaskOptions, JsonObject, JsonValue, TaskDefaults, TaskRecord, TaskSpec } from './types';
 import { resolveTypedCall, type TaskArgs, type TaskMethodName, type TypedCreateOptions } from './typed-tasks';
 import { traceCreate } from './tracing';
-import { checkMaxRetries, checkPriority, checkQueue, checkTimeout, label, type Where } from './validate';
+import { checkMaxRetries, checkPriority, checkQueue, checkRunAt, checkTimeout, describeValue, label, MAX_ARGUMENT_DEPTH, type Where } from './validate';
 
 export interface GetTaskOptions {
   /** Also load every attempt (`task.attempts`): one more query. Default false. */
@@ -74,6 +74,8 @@ export class TaskClient {
     const stored = await this.taskTypes.lookup(missing);
     const checked = this.registry.size > 0 || this.config.moduleRoot !== undefined || stored.size > 0;
     for (const name of missing) {
+      const exportName = name.slice(name.lastIndexOf('.') + 1);
+      if (isInheritedName(exportName)) throw new UnknownTaskError(name, INHERITED_HINT(exportName));
       const defaults = stored.get(name);
       if (defaults) found.set(name, defaults);
       else if (!checked || this.registry.isKnown(name, this.config.moduleRoot)) found.set(name, {});
@@ -104,22 +106,12 @@ export class TaskClient {
     if (!Array.isArray(args)) throw new ValidationError(`${label(where)}: args must be an array (positional arguments); got ${typeof args}`);
     const kwargs = options.kwargs ?? {};
     if (!isPlainObject(kwargs)) throw new ValidationError(`${label(where)}: kwargs must be a plain object`);
-    const problem = findNonJson(args, 'args') ?? findNonJson(kwargs, 'kwargs');
+    const problem = findNonJson(args, 'args', MAX_ARGUMENT_DEPTH) ?? findNonJson(kwargs, 'kwargs', MAX_ARGUMENT_DEPTH);
     if (problem) throw new ValidationError(`${label(where)}: arguments must be plain JSON; ${problem}`);
-    if (options.runAt !== undefined && options.delay !== undefined) throw new ValidationError(`${label(where)}: give runAt or delay, not both`);
-    let runAt = now;
-    if (options.runAt !== undefined) {
-      if (!(options.runAt instanceof Date) || Number.isNaN(options.runAt.getTime())) throw new ValidationError(`${label(where)}: runAt must be a valid Date`);
-      runAt = options.runAt.getTime();
-    } else if (options.delay !== undefined) {
-      if (typeof options.delay !== 'number' || !Number.isFinite(options.delay) || options.delay < 0) {
-        throw new ValidationError(`${label(where)}: delay must be a number of seconds, 0 or more; got ${String(options.delay)}`);
-      }
-      runAt = now + Math.round(options.delay * 1000);
-    }
+    const runAt = checkRunAt(where, options.runAt, options.delay, now);
     const { uniqueKey } = options;
     if (uniqueKey !== undefined && (typeof uniqueKey !== 'string' || uniqueKey.length === 0 || uniqueKey.length > UNIQUE_KEY_MAX)) {
-      throw new ValidationError(`${label(where)}: uniqueKey must be a string of 1 to ${UNIQUE_KEY_MAX} characters; got ${JSON.stringify(uniqueKey)}`);
+      throw new ValidationError(`${label(where)}: uniqueKey must be a string of 1 to ${UNIQUE_KEY_MAX} characters; got ${describeValue(uniqueKey)}`);
     }
     const timeout = checkTimeout(where, options.timeout ?? defaults.timeout ?? this.config.defaultTimeout);
     const maxRetries = options.maxRetries ?? defaults.maxRetries;
@@ -323,7 +315,7 @@ export class TaskClient {
    * interval until the task is final. Resolves once listening, with the function that stops it.
    */
   async onProgress(id: string, listener: ProgressListener): Promise<() => void> {
-    if (!isTaskId(id)) throw new ValidationError(`onProgress: "${String(id)}" is not a task id`);
+    if (!isTaskId(id)) throw new ValidationError(`onProgress: ${describeValue(id)} is not a task id`);
     if (typeof listener !== 'function') throw new ValidationError('onProgress: pass a function (progress) => void');
     let last = -Infinity;
     let stopped = false;
@@ -364,9 +356,9 @@ export class TaskClient {
   async waitForCompletion(id: string, options: WaitOptions = {}): Promise<DatabaseTask | null> {
     const timeoutSeconds = options.timeout ?? 300;
     if (typeof timeoutSeconds !== 'number' || !Number.isFinite(timeoutSeconds) || timeoutSeconds < 0) {
-      throw new ValidationError(`waitForCompletion: timeout must be a number of seconds, 0 or more; got ${String(timeoutSeconds)}`);
+      throw new ValidationError(`waitForCompletion: timeout must be a number of seconds, 0 or more; got ${describeValue(timeoutSeconds)}`);
     }
-    if (!isTaskId(id)) throw new ValidationError(`waitForCompletion: "${String(id)}" is not a task id`);
+    if (!isTaskId(id)) throw new ValidationError(`waitForCompletion: ${describeValue(id)} is not a task id`);
     const deadline = Date.now() + timeoutSeconds * 1000;
     let wake: () => void = () => undefined;
     let signalled = false; // an event that arrives while the row is being read is not lost

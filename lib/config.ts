@@ -1,7 +1,10 @@
 // Input options -> resolved config, resolved once. Undefined keys are dropped before defaults,
 // every bound check names its key, and the environment is read here (and in the CLI) only.
 import { ConfigError } from './errors';
+import { redactUrl } from './redact-url';
 import type { ScheduleSpec } from './schedule-spec';
+
+export { redactUrl };
 
 export type PoolKind = 'thread' | 'inline';
 
@@ -97,6 +100,8 @@ export interface ResolvedConfig {
   metricsHost: string | undefined;
 }
 
+/** Shortest accepted leaseTime, in seconds. */
+export const MIN_LEASE_SECONDS = 1;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 export const DEFAULT_DATABASE_URL = 'sqlite:task-worker.sqlite';
 export const QUEUE_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -134,10 +139,6 @@ function urlWithScheme(key: string, value: unknown, schemes: string[]): string {
   return value;
 }
 
-/** A URL with its password replaced, for logs and error messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
-}
 
 /** Resolves options over the environment and defaults; throws ConfigError naming the bad key. */
 export function resolveConfig(options: TaskWorkerOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
@@ -153,7 +154,12 @@ export function resolveConfig(options: TaskWorkerOptions = {}, env: NodeJS.Proce
   const o = dropUndefined(options);
   const envRedis = env.REDIS_URL === '' ? undefined : env.REDIS_URL;
   const redisRaw = o.redisUrl === undefined ? envRedis ?? null : o.redisUrl;
-  const leaseSeconds = positiveNumber('leaseTime', o.leaseTime ?? 30, 86_400);
+  // A lease shorter than a second is renewed (every third of it) no faster than a busy database
+  // answers: tasks would be swept from live workers and run again and again.
+  const leaseSeconds = o.leaseTime ?? 30;
+  if (typeof leaseSeconds !== 'number' || !Number.isFinite(leaseSeconds) || leaseSeconds < MIN_LEASE_SECONDS || leaseSeconds > 86_400) {
+    throw new ConfigError(`leaseTime must be a number of seconds from ${MIN_LEASE_SECONDS} to 86400; got ${String(leaseSeconds)}`);
+  }
   const pool = o.pool ?? 'thread';
   if (pool !== 'thread' && pool !== 'inline') throw new ConfigError(`pool must be 'thread' or 'inline'; got ${String(pool)}`);
   const queues = o.queues ?? [];

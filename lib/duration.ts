@@ -13,6 +13,9 @@ export function parseDuration(text: string): number | null {
   return total;
 }
 
+/** Longest age to purge by: 100 years (the cutoff must be a date; every finished task is younger). */
+export const MAX_PURGE_AGE_MS = 36_500 * 86_400_000;
+
 /** The forms to suggest: 'min' rather than 'm', which tw-admin refuses as ambiguous (minutes or months?). */
 export const DURATION_HINT = 'a number and a unit (ms, s, min, h, d, w), e.g. 30s, 12h or 1d12h';
 
@@ -37,7 +40,10 @@ export function formatDuration(ms: number): string {
  * dashboard both do. Schedules take 'm' as minutes.
  */
 export function purgeAgeProblem(text: string): string | undefined {
-  if (parseDuration(text) === null) return `"${text}" is not a duration; use ${DURATION_HINT}`;
+  const ms = parseDuration(text);
+  if (ms === null) return `"${text}" is not a duration; use ${DURATION_HINT}`;
+  // Older than 100 years takes every finished task there can be; a longer age has no cutoff date.
+  if (ms > MAX_PURGE_AGE_MS) return `"${text}" is longer than 100 years (36500d); use 36500d or less`;
   if (/\d(?:\.\d+)?m(?!s|in)/.test(text)) {
     return `"${text}" is ambiguous: "m" could be minutes or months; write min for minutes (e.g. 30min) or days for months (e.g. 30d)`;
   }

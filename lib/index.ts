@@ -7,6 +7,7 @@ export { DatabaseTask } from './model';
 export { migrate, pendingMigrations } from './migrate';
 export { openDatabase, type DatabaseOptions } from './db/open';
 export { resolveConfig, type TaskWorkerOptions, type ResolvedConfig, type PoolKind } from './config';
+export { redactUrl } from './redact-url';
 export { TaskRegistry, defaultRegistry, registerTask, taskNameOf, type TaskHandler, type RegisteredTask, type TaskRegistration } from './registry';
 export { Schedules, type ScheduleInfo, type SyncResult } from './schedules';
 export { Scheduler } from './scheduler';

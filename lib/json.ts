@@ -1,8 +1,12 @@
 // Strict JSON checks for task arguments and results: a value is accepted only if JSON.parse
 // of its JSON text gives the same value back, so a handler sees exactly what the caller passed.
 
-/** Returns null when `value` is plain JSON, else a path and reason such as "args[1]: a function". */
-export function findNonJson(value: unknown, path: string, seen: Set<object> = new Set()): string | null {
+/**
+ * Returns null when `value` is plain JSON, else a path and reason such as "args[1]: a function".
+ * `maxDepth` bounds the nesting (`value` itself is level 1), so input nested thousands deep is
+ * refused here rather than overflowing the stack of whatever serialises it next.
+ */
+export function findNonJson(value: unknown, path: string, maxDepth = Infinity, seen: Set<object> = new Set(), depth = 1): string | null {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -21,10 +25,11 @@ export function findNonJson(value: unknown, path: string, seen: Set<object> = ne
   if (value === null) return null;
   const object = value as object;
   if (seen.has(object)) return `${path}: a circular reference`;
+  if (depth > maxDepth) return `${path}: nested deeper than ${maxDepth} levels of arrays and objects`;
   if (Array.isArray(object)) {
     seen.add(object);
     for (let i = 0; i < object.length; i++) {
-      const problem = findNonJson(object[i], `${path}[${i}]`, seen);
+      const problem = findNonJson(object[i], `${path}[${i}]`, maxDepth, seen, depth + 1);
       if (problem) return problem;
     }
     seen.delete(object);
@@ -38,7 +43,7 @@ export function findNonJson(value: unknown, path: string, seen: Set<object> = ne
   }
   seen.add(object);
   for (const [key, child] of Object.entries(object)) {
-    const problem = findNonJson(child, `${path}.${key}`, seen);
+    const problem = findNonJson(child, `${path}.${key}`, maxDepth, seen, depth + 1);
     if (problem) return problem;
   }
   seen.delete(object);

@@ -6,7 +6,7 @@ import { DURATION_HINT, formatDuration, parseDuration } from './duration';
 import { cronOf, MAX_FIRES_PER_TURN, nextFireAfter, type CatchUp, type Recurrence } from './fire-times';
 import { findNonJson, isPlainObject } from './json';
 import type { JsonObject, JsonValue } from './types';
-import { checkMaxRetries, checkPriority, checkQueue, checkTimeout } from './validate';
+import { checkMaxRetries, checkPriority, checkQueue, checkTimeout, MAX_ARGUMENT_DEPTH } from './validate';
 
 /** When and how a schedule's task runs; every key but `cron`/`every` is optional. */
 export interface ScheduleOptions {
@@ -178,7 +178,7 @@ export function normalizeSchedule(key: string, input: unknown, where: string): S
   if (!Array.isArray(args)) fail('args must be an array (positional arguments)');
   const kwargs = spec.kwargs ?? {};
   if (!isPlainObject(kwargs)) fail('kwargs must be a plain object');
-  const problem = findNonJson(args, 'args') ?? findNonJson(kwargs, 'kwargs');
+  const problem = findNonJson(args, 'args', MAX_ARGUMENT_DEPTH) ?? findNonJson(kwargs, 'kwargs', MAX_ARGUMENT_DEPTH);
   if (problem) fail(`arguments must be plain JSON; ${problem}`);
   const label = `schedule "${key}"`;
   return {

@@ -4,7 +4,8 @@
 import express, { type Express } from 'express';
 import * as path from 'node:path';
 import { dashboard, taskErrorHandler, taskMiddleware, type TaskWorker } from '../lib/index';
-import { integer, text } from './input';
+import { integer, NotFound, text } from './input';
+import { LIMITS } from './limits';
 import { DASHBOARD_PATH } from './settings';
 import { taskView } from './task-view';
 import { SampleTasks } from './tasks';
@@ -36,34 +37,36 @@ export function createExpressApp(tw: TaskWorker, dataDir: string): Express {
   });
 
   app.post('/reports', async (req, res) => {
-    const task = await req.tasks.create(SampleTasks, 'wordReport', [text(req.body, 'text', 100_000)]);
+    const task = await req.tasks.create(SampleTasks, 'wordReport', [text(req.body, 'text', LIMITS.reportText)]);
     res.status(202).json(taskView(task));
   });
 
   app.post('/emails', async (req, res) => {
-    const args: [string, string, string] = [text(req.body, 'to', 200), text(req.body, 'subject', 200), text(req.body, 'body', 10_000)];
+    const args: [string, string, string] = [text(req.body, 'to', LIMITS.emailAddress), text(req.body, 'subject', LIMITS.emailSubject), text(req.body, 'body', LIMITS.emailBody)];
     const task = await req.tasks.create(SampleTasks, 'sendEmail', args, { queue: 'emails' });
     res.status(202).json(taskView(task));
   });
 
   app.post('/thumbnails', async (req, res) => {
-    const width = integer(req.body, 'width', 16, 1024, 160);
-    const height = integer(req.body, 'height', 16, 1024, 120);
+    const width = integer(req.body, 'width', LIMITS.thumbnailSide.min, LIMITS.thumbnailSide.max, 160);
+    const height = integer(req.body, 'height', LIMITS.thumbnailSide.min, LIMITS.thumbnailSide.max, 120);
     const task = await req.tasks.create(SampleTasks, 'thumbnail', [width, height]);
     res.status(202).json(taskView(task));
   });
 
   app.post('/slow', async (req, res) => {
-    const task = await req.tasks.create(SampleTasks, 'slowCount', [integer(req.body, 'seconds', 1, 60, 10)]);
+    const task = await req.tasks.create(SampleTasks, 'slowCount', [integer(req.body, 'seconds', LIMITS.slowSeconds.min, LIMITS.slowSeconds.max, 10)]);
     res.status(202).json(taskView(task));
   });
 
   app.post('/inventory-sync', async (req, res) => {
-    const task = await req.tasks.create(SampleTasks, 'syncInventory', [text(req.body, 'sku', 64)]);
+    const task = await req.tasks.create(SampleTasks, 'syncInventory', [text(req.body, 'sku', LIMITS.sku)]);
     res.status(202).json(taskView(task));
   });
 
-  // By name, as an API gateway might: the library validates the name and arguments (400 on error).
+  // By name, as an API gateway might: the library validates the name and that the arguments are JSON
+  // (400 on error); the limits of each task's arguments are checked by its handler (sample-app/limits.ts),
+  // which fails the task for good when they are out of bounds.
   app.post('/tasks', async (req, res) => {
     const body = req.body as { name?: unknown; args?: unknown } | undefined;
     const task = await req.tasks.create(body?.name as string, { args: body?.args as unknown[] | undefined });
@@ -88,6 +91,8 @@ export function createExpressApp(tw: TaskWorker, dataDir: string): Express {
   });
 
   app.use('/thumbnails', express.static(path.join(dataDir, 'thumbnails'), { index: false, fallthrough: false }));
+  // Unknown routes answer JSON like every other error here (Express's default is an HTML page).
+  app.use((req, _res, next) => next(new NotFound(`no route ${req.method} ${req.path}; GET / lists the routes`)));
   app.use(taskErrorHandler());
   return app;
 }

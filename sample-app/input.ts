@@ -6,6 +6,13 @@ export class BadRequest extends Error {
   readonly code = 'BAD_REQUEST';
 }
 
+/** A route that does not exist: 404 as JSON. */
+export class NotFound extends Error {
+  readonly status = 404;
+  readonly expose = true;
+  readonly code = 'NOT_FOUND';
+}
+
 type Body = Record<string, unknown> | undefined;
 
 export function text(body: Body, key: string, maxLength: number): string {

@@ -4,7 +4,8 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { koaDashboard, koaTaskErrorHandler, koaTaskMiddleware, type TaskWorker } from '../lib/index';
-import { text } from './input';
+import { NotFound, text } from './input';
+import { LIMITS } from './limits';
 import { DASHBOARD_PATH } from './settings';
 import { taskView } from './task-view';
 import { SampleTasks } from './tasks';
@@ -29,21 +30,21 @@ export function createKoaApp(tw: TaskWorker): Koa {
   });
 
   router.post('/reports', async (ctx) => {
-    const task = await ctx.tasks.create(SampleTasks, 'wordReport', [text(ctx.request.body as Body, 'text', 100_000)]);
+    const task = await ctx.tasks.create(SampleTasks, 'wordReport', [text(ctx.request.body as Body, 'text', LIMITS.reportText)]);
     ctx.status = 202;
     ctx.body = taskView(task);
   });
 
   router.post('/emails', async (ctx) => {
     const body = ctx.request.body as Body;
-    const task = await ctx.tasks.create(SampleTasks, 'sendEmail', [text(body, 'to', 200), text(body, 'subject', 200), text(body, 'body', 10_000)],
+    const task = await ctx.tasks.create(SampleTasks, 'sendEmail', [text(body, 'to', LIMITS.emailAddress), text(body, 'subject', LIMITS.emailSubject), text(body, 'body', LIMITS.emailBody)],
       { queue: 'emails' });
     ctx.status = 202;
     ctx.body = taskView(task);
   });
 
   router.post('/inventory-sync', async (ctx) => {
-    const task = await ctx.tasks.create(SampleTasks, 'syncInventory', [text(ctx.request.body as Body, 'sku', 64)]);
+    const task = await ctx.tasks.create(SampleTasks, 'syncInventory', [text(ctx.request.body as Body, 'sku', LIMITS.sku)]);
     ctx.status = 202;
     ctx.body = taskView(task);
   });
@@ -68,5 +69,9 @@ export function createKoaApp(tw: TaskWorker): Koa {
   app.use(koaTaskMiddleware(tw, { maxWaitTimeout: 60 }));
   app.use(router.routes());
   app.use(router.allowedMethods());
+  // Unknown routes answer JSON like every other error here (Koa's default is a plain-text 404).
+  app.use((ctx) => {
+    throw new NotFound(`no route ${ctx.method} ${ctx.path}; GET / lists the routes`);
+  });
   return app;
 }

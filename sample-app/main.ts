@@ -4,14 +4,10 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { mkdirSync } from 'node:fs';
-import { TaskWorker } from '../lib/index';
+import { redactUrl, TaskWorker } from '../lib/index';
 import { createExpressApp } from './express-app';
 import { createKoaApp } from './koa-app';
 import { DASHBOARD_PATH, sampleSettings } from './settings';
-
-function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
-}
 
 function banner(url: string, mode: string[], koa: boolean): string {
   const post = (route: string, body: string) => `  curl -s -X POST ${url}${route} -H 'content-type: application/json' -d '${body}'`;
@@ -60,8 +56,8 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const url = `http://${settings.host}:${port}`;
   const mode = [
-    `database: ${redact(tw.config.databaseUrl)}`,
-    `wake-ups: ${tw.config.redisUrl ? `Redis at ${redact(tw.config.redisUrl)}` : 'none (no REDIS_URL): workers in other processes poll every second'}`,
+    `database: ${redactUrl(tw.config.databaseUrl)}`,
+    `wake-ups: ${tw.config.redisUrl ? `Redis at ${redactUrl(tw.config.redisUrl)}` : 'none (no REDIS_URL): workers in other processes poll every second'}`,
     withWorker
       ? 'worker:   in this process (2 threads)'
       : 'worker:   none here; start one:  node dist/cli/tw-worker.js --require ./dist/sample-app/tasks.js --concurrency 4',

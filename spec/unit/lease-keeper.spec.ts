@@ -15,7 +15,7 @@ describe('worker: leases', () => {
   afterEach(async () => uw?.close());
 
   it('hands back the tasks of a claim whose reply was lost, then runs them once', async () => {
-    uw = new UnitWorker({ leaseTime: 0.3 }); // a heartbeat every 100 ms
+    uw = new UnitWorker({ leaseTime: 1 }); // a heartbeat every 333 ms
     const [task] = uw.add({ name: 't.task' });
     uw.store.failNext('claim', { afterWrite: true, when: ([p]) => (p as ClaimParams).from === 'PENDING' });
     await uw.worker.start();
@@ -59,7 +59,7 @@ describe('worker: leases', () => {
   });
 
   it('reports a lease taken over while its task still runs, and does not write the late outcome', async () => {
-    uw = new UnitWorker({ leaseTime: 0.3 });
+    uw = new UnitWorker({ leaseTime: 1 });
     const [task] = uw.add({ name: 't.gated' });
     await uw.worker.start();
     await waitFor('the run', () => uw.gate.started.length === 1, WAIT_MS, 5);

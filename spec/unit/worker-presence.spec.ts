@@ -14,10 +14,10 @@ describe('worker: registry row (the dashboard\'s workers page)', () => {
   afterEach(async () => uw?.close());
 
   it('registers at start, heartbeats its running count, registers again if its row went missing, deregisters on stop', async () => {
-    uw = new UnitWorker({ leaseTime: 0.3, concurrency: 3, queues: ['emails'] }); // a heartbeat every 100 ms
+    uw = new UnitWorker({ leaseTime: 1, concurrency: 3, queues: ['emails'] }); // a heartbeat every 333 ms
     await uw.worker.start();
     const row = uw.store.workerRows.get(uw.worker.id)!;
-    expect(row).to.include({ host: hostname(), pid: process.pid, concurrency: 3, prefetch: 'auto', pool: 'inline', leaseMs: 300, running: 0 });
+    expect(row).to.include({ host: hostname(), pid: process.pid, concurrency: 3, prefetch: 'auto', pool: 'inline', leaseMs: 1000, running: 0 });
     expect(row.queues).to.deep.equal(['emails']);
     expect(row.expiresAt).to.equal(row.lastSeenAt + 300);
 
@@ -42,7 +42,7 @@ describe('worker: registry row (the dashboard\'s workers page)', () => {
   });
 
   it('a registry that cannot be written (not migrated) is warned of once; tasks still run, and it registers once it can', async () => {
-    uw = new UnitWorker({ leaseTime: 0.3 });
+    uw = new UnitWorker({ leaseTime: 1 });
     uw.store.registryError = new Error('relation "tw_workers" does not exist');
     await uw.worker.start();
     const [task] = uw.add({ name: 't.task' });
