@@ -66,6 +66,8 @@ describe('registry and @Task', () => {
       outside = mkdtempSync(path.join(os.tmpdir(), 'tw-outside-'));
       mkdirSync(path.join(root, 'app'));
       writeFileSync(path.join(root, 'app', 'tasks.js'), 'exports.add = (a, b) => a + b; exports.notAFunction = 3;');
+      writeFileSync(path.join(root, 'app', 'fnmod.js'), 'module.exports = function run() { return "run"; };');
+      writeFileSync(path.join(root, 'app', 'inherits.js'), 'module.exports = Object.create({ inherited: () => "from the prototype" });');
       writeFileSync(path.join(outside, 'secret.js'), 'exports.run = () => "escaped";');
       symlinkSync(path.join(outside, 'secret.js'), path.join(root, 'app', 'link.js'));
       mkdirSync(path.join(root, 'node_modules', 'pkg'), { recursive: true });
@@ -84,6 +86,27 @@ describe('registry and @Task', () => {
         expect(() => registry.resolve(name, root), name).to.throw(UnknownTaskError);
       }
       expect(registry.isKnown('app.link.run', root)).to.equal(false);
+    });
+
+    it('resolves only functions the module itself exports: never toString, constructor or another inherited member', () => {
+      const registry = new TaskRegistry();
+      const inherited = ['app.tasks.toString', 'app.tasks.hasOwnProperty', 'app.tasks.valueOf', 'app.tasks.__lookupGetter__',
+        'app.tasks.constructor', 'app.fnmod.constructor', 'app.fnmod.call', 'app.fnmod.bind', 'app.inherits.inherited'];
+      for (const name of inherited) {
+        expect(() => registry.resolve(name, root), name).to.throw(UnknownTaskError);
+      }
+      // What a create checks, without importing: every member all objects and functions inherit.
+      for (const name of inherited.slice(0, -1)) expect(registry.isKnown(name, root), name).to.equal(false);
+      expect(() => registry.resolve('app.fnmod.constructor', root)).to.throw(UnknownTaskError, /inherits, never a task/);
+    });
+
+    it('keeps what a root resolved to that root: a caller with no root (or another) never gets it', async () => {
+      const registry = new TaskRegistry();
+      expect(await registry.resolve('app.tasks.add', root).handler(1, 1)).to.equal(2);
+      expect(registry.get('app.tasks.add')).to.equal(undefined);
+      expect(registry.isKnown('app.tasks.add', undefined)).to.equal(false);
+      expect(() => registry.resolve('app.tasks.add', undefined)).to.throw(UnknownTaskError);
+      expect(() => registry.resolve('app.tasks.add', outside)).to.throw(UnknownTaskError);
     });
 
     it('without a root, only registered names resolve', () => {
