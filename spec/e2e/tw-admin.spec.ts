@@ -203,6 +203,29 @@ describe('tw-admin CLI (SQLite)', function () {
     expect(noFile.code).to.equal(2);
     expect(noFile.stderr).to.match(/no SQLite database at/);
   });
+
+  it('purge --older-than past 100 years exits 2 with a clear message, not "Invalid time value"', async function () {
+    for (const age of ['99999999999999999999w', '36501d']) {
+      const result = await twAdmin(['purge', '--older-than', age, '--database-url', url]);
+      expect(result.code, result.stderr).to.equal(2);
+      expect(result.stderr).to.include(`"${age}" is longer than 100 years (36500d); use 36500d or less`);
+      expect(result.stderr).not.to.include('Invalid time value');
+    }
+  });
+
+  it('list and show still print a row whose run time no Date holds (written before run times were bounded)', async function () {
+    const task = await tw.createTask('cli.ok', { args: ['far'], delay: 3600 });
+    await tw.sequelize.query('UPDATE tw_tasks SET run_at = 1000000000000000000 WHERE id = ?', { replacements: [task.id] });
+    try {
+      const [list, show] = await Promise.all([twAdmin(['list', '--database-url', url]), twAdmin(['show', task.id, '--json', '--database-url', url])]);
+      expect(list.code, list.stderr).to.equal(0);
+      expect(list.stdout).to.include(task.id);
+      expect(show.code, show.stderr).to.equal(0);
+      expect((JSON.parse(show.stdout) as { runAt: string }).runAt).to.equal('invalid date');
+    } finally {
+      await tw.sequelize.query('DELETE FROM tw_tasks WHERE id = ?', { replacements: [task.id] });
+    }
+  });
 });
 
 describe('tw-admin CLI (PostgreSQL + Redis): retry wakes a worker in another process', function () {

@@ -5,6 +5,19 @@ import { TaskRegistry, TaskWorkerError, UnknownTaskError, ValidationError, type 
 import { ALL_DIALECTS } from '../support/services';
 import { clearTasks, countTasks, openSuite } from '../support/harness';
 
+/** An array nested `depth` levels deep. */
+function nested(depth: number): unknown[] {
+  let value: unknown[] = [];
+  for (let i = 1; i < depth; i++) value = [value];
+  return value;
+}
+
+function nestedObject(depth: number): Record<string, unknown> {
+  let value: Record<string, unknown> = {};
+  for (let i = 1; i < depth; i++) value = { a: value };
+  return value;
+}
+
 for (const dialect of ALL_DIALECTS) {
   describe(`client [${dialect}]`, function () {
     let tw: TaskWorker;
@@ -90,12 +103,37 @@ for (const dialect of ALL_DIALECTS) {
       ['a fractional priority', 'app.tasks.multiply', { priority: 1.5 }, ValidationError, /priority must be a whole number/],
       ['negative maxRetries', 'app.tasks.multiply', { maxRetries: -1 }, ValidationError, /maxRetries/],
       ['a misspelled option', 'app.tasks.multiply', { timout: 5 }, ValidationError, /unknown option "timout"/],
+      // Bounded by what every database and a JS Date hold: no raw database error, no row that cannot be printed.
+      ['a delay of 1e16 s', 'app.tasks.multiply', { delay: 1e16 }, ValidationError, /delay must be .* that ends by 9999-12-31T23:59:59\.999Z/],
+      ['a delay of 1e15 s', 'app.tasks.multiply', { delay: 1e15 }, ValidationError, /delay must be/],
+      ['a runAt past the year 9999', 'app.tasks.multiply', { runAt: new Date(Date.UTC(10_000, 0, 1)) }, ValidationError, /runAt must be a valid Date from 1970 to 9999-12-31/],
+      ['a runAt that is not a Date', 'app.tasks.multiply', { runAt: 1e20 }, ValidationError, /runAt must be a valid Date/],
+      ['args nested 5000 deep', 'app.tasks.multiply', { args: [nested(5000)] }, ValidationError, /nested deeper than 64 levels/],
+      ['kwargs nested 5000 deep', 'app.tasks.multiply', { kwargs: nestedObject(5000) }, ValidationError, /nested deeper than 64 levels/],
+      ['an object as timeout', 'app.tasks.multiply', { timeout: { toString: 'x' } }, ValidationError, /timeout must be .*; got an object/],
+      ['a null-prototype object as priority', 'app.tasks.multiply', { priority: Object.create(null) }, ValidationError, /priority must be a whole number/],
+      ['an object as uniqueKey', 'app.tasks.multiply', { uniqueKey: { toString: 'x' } }, ValidationError, /uniqueKey must be a string/],
     ];
     for (const [what, name, options, type, message] of badInputs) {
       it(`rejects ${what} with ${type.name} and writes nothing`, async () => {
         await expectRejected(() => tw.createTask(name, options as never), type, message);
       });
     }
+
+    it('accepts arguments nested 64 levels deep, and a runAt at the last millisecond of 9999', async () => {
+      const deep = await tw.createTask('app.tasks.multiply', { args: nested(63) });
+      expect(JSON.stringify((await tw.getTask(deep.id))!.args)).to.equal(JSON.stringify(nested(63)));
+      const last = new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999));
+      const late = await tw.createTask('app.tasks.multiply', { runAt: last });
+      expect((await tw.getTask(late.id))!.runAt!.getTime()).to.equal(last.getTime());
+    });
+
+    it('a name sent as an object is a ValidationError, not a TypeError', async () => {
+      for (const name of [{ toString: 'x' }, Object.assign(Object.create(null) as object, { a: 1 }), nestedObject(5000)]) {
+        await expectRejected(() => tw.createTask(name as never, {}), ValidationError, /task name must be a non-empty string.*; got an object/);
+        await expectRejected(() => tw.createTasks([{ name } as never]), ValidationError, /task name must be a non-empty string/);
+      }
+    });
 
     it('waitForCompletion returns null at its timeout and fails fast on an unknown id', async () => {
       const task = await tw.createTask('app.tasks.multiply');
