@@ -19,7 +19,7 @@ describe('worker: registry row (the dashboard\'s workers page)', () => {
     const row = uw.store.workerRows.get(uw.worker.id)!;
     expect(row).to.include({ host: hostname(), pid: process.pid, concurrency: 3, prefetch: 'auto', pool: 'inline', leaseMs: 1000, running: 0 });
     expect(row.queues).to.deep.equal(['emails']);
-    expect(row.expiresAt).to.equal(row.lastSeenAt + 300);
+    expect(row.expiresAt).to.equal(row.lastSeenAt + 1000);
 
     const [task] = uw.add({ name: 't.gated', queue: 'emails' });
     await waitFor('the running count in the row', () => uw.store.workerRows.get(uw.worker.id)?.running === 1, WAIT_MS, 5);
