@@ -35,6 +35,13 @@ describe('tw-worker: the first errors a user meets are one clear line', function
     expect(oneLine(result.stderr)).to.match(/^tw-worker: databaseUrl must start with/);
   });
 
+  it('a Redis URL the drivers read but the config refuses (redis:/:PW@host) shows no password', () => {
+    const result = run(['--redis-url', 'redis:/:TailSecret@cache.example', '--database-url', `sqlite:${path.join(dir, 'db.sqlite')}`], dir);
+    expect(result.status).to.equal(2);
+    expect(oneLine(result.stderr)).to.equal('tw-worker: redisUrl must start with redis:// or rediss://; got redis:/***@cache.example');
+    expect(result.stdout + result.stderr).not.to.include('TailSecret');
+  });
+
   it('a database that does not exist: exit 1, one line with the server\'s message, password redacted', async function () {
     await requireService(this, 'postgres');
     const url = PG_ADMIN_URL.replace('postgres@', 'postgres:hunter2@').replace(/\/[^/]*$/, `/tw_missing_${process.pid}`);

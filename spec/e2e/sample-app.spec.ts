@@ -89,6 +89,60 @@ describe('sample app: npm start (Express, SQLite, no Redis, in-process worker)',
     expect(missing.body.error.code).to.equal('BAD_REQUEST');
     await request(url).get('/tasks/2222222222222222222222').expect(404);
   });
+
+  it('a name sent as an object, or arguments nested thousands deep, answer 400 JSON (not 500)', async function () {
+    const deep = `${'['.repeat(3000)}${']'.repeat(3000)}`;
+    const bodies = ['{"name":{"toString":"x"}}', '{"name":{"__proto__":null,"a":1}}', `{"name":"sample.tasks.wordReport","args":${deep}}`];
+    for (const body of bodies) {
+      const response = await request(url).post('/tasks').set('content-type', 'application/json').send(body);
+      expect(response.status, JSON.stringify(response.body)).to.equal(400);
+      expect(response.body.error.code).to.equal('TW_INVALID_INPUT');
+    }
+  });
+
+  it('an unknown route answers 404 JSON like the other errors', async function () {
+    const response = await request(url).get('/nope').expect(404).expect('content-type', /application\/json/);
+    expect(response.body).to.deep.equal({ error: { code: 'NOT_FOUND', message: 'no route GET /nope; GET / lists the routes' } });
+  });
+
+  it('POST /tasks by name cannot get past the limits of the typed routes: each handler checks its own input', async function () {
+    const cases: Array<[string, unknown[], RegExp]> = [
+      ['sample.tasks.thumbnail', [20_000, 20_000], /width must be a whole number from 16 to 1024/],
+      ['sample.tasks.slowCount', [3600], /seconds must be a whole number from 1 to 60/],
+      ['sample.tasks.sendEmail', ['ada@example.com', 'Hi', 'x'.repeat(150_000)], /body must be a string of 1 to 10000 characters/],
+    ];
+    for (const [name, args, message] of cases) {
+      const created = await post(url, '/tasks', { name, args });
+      const failed = await finalView(url, created.id);
+      expect(failed, name).to.include({ status: 'FAILED', final: true, retryCount: 0 });
+      expect(failed.error, name).to.match(message);
+    }
+  });
+});
+
+describe('a password with an unencoded @ never reaches the output (sample banner, tw-worker at debug level)', function () {
+  this.timeout(60_000);
+
+  it('shows postgres://postgres:***@host in the banner and the debug log, never the password', async function () {
+    await requireService(this, 'postgres');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-sample-redact-'));
+    // Trust authentication takes any password, so the URL works as pg parses it: password "Pa@TailSecret".
+    const databaseUrl = (await freshDatabase('postgres', 'sample_redact')).replace('postgres@', 'postgres:Pa@TailSecret@');
+    const env = childEnv({ PORT: '0', SAMPLE_DATA_DIR: dir, DATABASE_URL: databaseUrl, TW_LOG_LEVEL: 'debug' });
+    const processes: Running[] = [];
+    try {
+      processes.push(await startProcess([SAMPLE_MAIN, '--no-worker'], env, LISTENING));
+      processes.push(await startProcess([TW_WORKER, '--require', SAMPLE_TASKS, '--log-level', 'debug'], env, /worker started/));
+    } finally {
+      const codes = await Promise.all(processes.map((p) => p.stop()));
+      rmSync(dir, { recursive: true, force: true });
+      expect(codes).to.deep.equal(processes.map(() => 0));
+    }
+    const [web, worker] = processes.map((p) => p.output());
+    expect(web).to.include('database: postgres://postgres:***@127.0.0.1');
+    expect(worker).to.include('postgres://postgres:***@127.0.0.1');
+    expect(web + worker).not.to.include('TailSecret');
+  });
 });
 
 describe('sample app: PostgreSQL + Redis, web and worker as separate processes (Express and Koa)', function () {
