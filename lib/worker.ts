@@ -224,7 +224,11 @@ export class Worker extends EventEmitter {
   private onTaskEvent(event: TaskEvent): void {
     const { queues } = this.deps.config;
     if (queues.length > 0 && event.queue !== undefined && !queues.includes(event.queue)) return;
-    if (event.runAt && event.runAt > Date.now()) this.wakeAt(event.runAt);
+    const now = Date.now();
+    // A time a day away needs no timer (a poll finds the task), and a far one from a stray message
+    // would overflow setTimeout (24.8 days) into a 1 ms spin.
+    if (typeof event.runAt === 'number' && event.runAt > now + 86_400_000) return;
+    if (event.runAt && event.runAt > now) this.wakeAt(event.runAt);
     else this.sleeper.wake();
   }
 

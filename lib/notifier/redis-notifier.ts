@@ -2,6 +2,7 @@
 // ioredis re-subscribes after a reconnect; nothing is queued while Redis is down.
 import type { Logger } from 'pino';
 import { RedisConnection, type RedisSettings } from '../redis';
+import { readEvent } from './event-shape';
 import { TASK_CHANNELS, type Notifier, type TaskChannel, type TaskEvent, type TaskListener } from './notifier';
 
 /** Longest wait for a SUBSCRIBE acknowledgement before relying on polling. */
@@ -11,6 +12,7 @@ export class RedisNotifier implements Notifier {
   private readonly listeners = new Map<TaskChannel, Set<TaskListener>>();
   private readonly subscribed = new Map<TaskChannel, Promise<void>>();
   private subscriber: RedisConnection | undefined;
+  private refused = 0;
 
   constructor(
     private readonly settings: RedisSettings,
@@ -35,18 +37,28 @@ export class RedisNotifier implements Notifier {
     connection.client.on('message', (channelName: string, text: string) => {
       const channel = TASK_CHANNELS.find((c) => this.channelName(c) === channelName);
       if (!channel) return;
-      let event: TaskEvent;
-      try {
-        event = JSON.parse(text) as TaskEvent;
-      } catch {
+      const event = readEvent(String(text));
+      if (typeof event === 'string') {
+        this.refuse(channelName, event);
         return;
       }
-      // Anyone who can publish on the server reaches us: a message that is not an event is dropped.
-      if (typeof event !== 'object' || event === null || typeof event.id !== 'string') return;
-      for (const listener of this.listeners.get(channel) ?? []) listener(event);
+      for (const listener of this.listeners.get(channel) ?? []) {
+        // A listener's throw must not escape into the Redis client: it would end the process.
+        try {
+          listener(event);
+        } catch (error) {
+          this.logger.warn({ err: (error as Error)?.message ?? String(error), channel: channelName }, 'a notification listener threw; ignored');
+        }
+      }
     });
     this.subscriber = connection;
     return connection;
+  }
+
+  /** Logs the first refused message at debug (the next ones are counted only): a flood must not flood the log. */
+  private refuse(channelName: string, reason: string): void {
+    this.refused++;
+    if (this.refused === 1) this.logger.debug({ channel: channelName, reason }, 'ignored a malformed message on a notification channel (later ones are not logged)');
   }
 
   async subscribe(channel: TaskChannel, listener: TaskListener): Promise<() => void> {
