@@ -9,6 +9,7 @@
 import { Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import { Binds } from './binds';
+import { destroyWhenDropped, type DroppableConnection } from './mariadb-dropped';
 import type { Dialect } from './dialect';
 import type { RawTaskRow } from './rows';
 import { toQuestionMarks, type RunOptions, type SqlRunner } from './runner';
@@ -75,7 +76,8 @@ export const mariadb: Dialect = {
   }),
 
   setUpSessions(sequelize) {
-    setUpEachConnection<MysqlConnection>(sequelize, async (connection) => {
+    setUpEachConnection<MysqlConnection & DroppableConnection>(sequelize, async (connection) => {
+      destroyWhenDropped(connection);
       await new Promise<void>((resolve, reject) => connection.query(SESSION_SETUP, [], (e) => (e ? reject(e) : resolve())));
     });
   },
