@@ -36,9 +36,10 @@ export interface RunTiming {
 
 /**
  * written: stored. lost: not written, the task was no longer this worker's (its lease ran out and
- * it was taken over). abandoned: not written, the worker was stopped at once.
+ * it was taken over). abandoned: not written, the worker was stopped at once. refused: not written,
+ * the database refused the record itself (logged as such, never as a lost lease).
  */
-export type SettleState = 'written' | 'lost' | 'abandoned';
+export type SettleState = 'written' | 'lost' | 'abandoned' | 'refused';
 
 export interface Settled {
   state: SettleState;
@@ -54,8 +55,19 @@ export interface Settled {
 type Written = Omit<Settled, 'outcome'>;
 type Failed = TaskOutcome & { ok: false };
 
-function truncateError(text: string): string {
-  return text.length <= MAX_ERROR_CHARS ? text : `${text.slice(0, MAX_ERROR_CHARS)}\n... (${text.length - MAX_ERROR_CHARS} more characters cut)`;
+/**
+ * The error text as every database can hold it: a NUL byte (which PostgreSQL refuses in text,
+ * 22021) written as the six characters \u0000, and cut at MAX_ERROR_CHARS.
+ */
+export function storableError(text: string): string {
+  const escaped = text.replace(/\u0000/g, '\\u0000');
+  return escaped.length <= MAX_ERROR_CHARS ? escaped : `${escaped.slice(0, MAX_ERROR_CHARS)}\n... (${escaped.length - MAX_ERROR_CHARS} more characters cut)`;
+}
+
+/** A last resort when the database refused the error text itself: printable ASCII, which any text column holds. */
+function asciiError(text: string, reason: string): string {
+  const ascii = text.slice(0, 2000).replace(/[^\x20-\x7e\n\t]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `${ascii}\n(stored as ASCII: the database refused the error text: ${reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 300)})`;
 }
 
 export class Settler {
@@ -169,14 +181,20 @@ export class Settler {
     const { error: errorText } = outcome;
     const code = errorCodeOf(outcome);
     const nextRunAt = retryAt(config, { attempt: record.retryCount, maxRetries: record.maxRetries }, outcome.final ? 'permanent' : 'failed', timing.finishedAt);
-    const failure = { id: record.id, attempt: record.retryCount, error: truncateError(errorText), code, progress, ...timing, retryAt: nextRunAt };
+    const failure = { id: record.id, attempt: record.retryCount, error: storableError(errorText), code, progress, ...timing, retryAt: nextRunAt };
     let written: boolean | undefined;
     try {
       written = await persistently('fail task', () => store.fail(this.workerId, failure), this.persist);
-    } catch (error) {
-      // Not expected once the text is cut; the lease then runs out and the sweep fails the task.
-      logger.error({ task: record.id, err: (error as Error).message }, 'the database refused the failure record; leaving the task to the stale-lease sweep');
-      return { state: 'lost', retryAt: null };
+    } catch (refused) {
+      // Not expected once the text is escaped and cut: try once more with the text in plain ASCII.
+      const reason = (refused as Error)?.message ?? String(refused);
+      try {
+        written = await persistently('fail task', () => store.fail(this.workerId, { ...failure, error: asciiError(errorText, reason) }), this.persist);
+      } catch (error) {
+        // Refused, not lost: the lease is still this worker's. It runs out and the sweep fails the task.
+        logger.error({ task: record.id, err: (error as Error).message }, 'the database refused the failure record; the task is failed by the stale-lease sweep when its lease runs out');
+        return { state: 'refused', retryAt: null };
+      }
     }
     if (written === undefined) return { state: 'abandoned', retryAt: null };
     if (!written) return { state: 'lost', retryAt: null };

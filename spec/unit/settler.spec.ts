@@ -125,6 +125,20 @@ describe('settler', () => {
     expect(logs.filter((m) => m.startsWith('outcome not written: this worker no longer held the task'))).to.have.length(3);
   });
 
+  it('stores an error text the database refused once in plain ASCII; one refused twice is reported refused, never lost', async () => {
+    const s = settler();
+    const [once, twice] = held(2);
+    store.failNext('fail', { times: 1, error: storeError('permanent', 'invalid byte sequence'), when: (args) => (args[1] as { id: string }).id === once.id });
+    const first = await s.settle(once, failed('Error: caf\u00e9 \u2603'), timing());
+    expect(first.state).to.equal('written');
+    expect(store.rows().find((r) => r.id === once.id)!.error).to.match(/^Error: caf\\u00e9 \\u2603\n\(stored as ASCII: the database refused the error text: invalid byte sequence\)$/);
+    store.failNext('fail', { times: 2, error: storeError('permanent', 'refused'), when: (args) => (args[1] as { id: string }).id === twice.id });
+    const second = await s.settle(twice, failed('Error: x'), timing());
+    expect(second.state).to.equal('refused');
+    expect(logs.some((m) => m.startsWith('outcome not written: this worker no longer held the task'))).to.equal(false);
+    expect(logs).to.include('the database refused the failure record; the task is failed by the stale-lease sweep when its lease runs out');
+  });
+
   it('retries a write through an outage until it lands, and notes the outage for the sweep', async () => {
     const s = settler();
     const [task] = held(1);
