@@ -4,6 +4,7 @@
 // worker recorded (lib/task-types.ts), else the config.
 import type { Transaction } from 'sequelize';
 import { taskWithAttempts } from './attempts';
+import { CompletionWaits } from './completion-waits';
 import type { ResolvedConfig } from './config';
 import { toModel } from './db/rows';
 import { ambientTransaction, outermostTransaction } from './db/sequelize-internals';
@@ -45,6 +46,7 @@ const UNIQUE_ROUNDS = 5;
 
 export class TaskClient {
   private readonly createdListeners = new Set<CreatedListener>();
+  private readonly waits: CompletionWaits;
 
   constructor(
     private readonly store: TaskStore,
@@ -52,7 +54,9 @@ export class TaskClient {
     private readonly registry: TaskRegistry,
     private readonly config: ResolvedConfig,
     private readonly taskTypes: TaskTypeCache,
-  ) {}
+  ) {
+    this.waits = new CompletionWaits(store, notifier, config.pollIntervalMs);
+  }
 
   /**
    * The defaults of each name, checked against what is known: a name this process's registry
@@ -350,8 +354,9 @@ export class TaskClient {
 
   /**
    * Resolves with the task once it is COMPLETED, or FAILED with no retry left; null after `timeout`
-   * seconds. Subscribes first, then reads the row, so a completion is never missed; polls as well,
-   * so it works without Redis.
+   * seconds. Subscribes first, then reads the row, so a completion is never missed. It polls as well
+   * (lib/completion-waits.ts), so it works without Redis: the waits of this client share one query
+   * per poll interval, and one every 10 s while Redis delivers messages.
    */
   async waitForCompletion(id: string, options: WaitOptions = {}): Promise<DatabaseTask | null> {
     const timeoutSeconds = options.timeout ?? 300;
@@ -361,13 +366,11 @@ export class TaskClient {
     if (!isTaskId(id)) throw new ValidationError(`waitForCompletion: ${describeValue(id)} is not a task id`);
     const deadline = Date.now() + timeoutSeconds * 1000;
     let wake: () => void = () => undefined;
-    let signalled = false; // an event that arrives while the row is being read is not lost
-    const onEvent = (event: { id: string; ids?: string[] }) => {
-      if (event.id !== id && !event.ids?.includes(id)) return;
+    let signalled = false; // a wake that arrives while the row is being read is not lost
+    const remove = await this.waits.add(id, () => {
       signalled = true;
       wake();
-    };
-    const unsubscribers = await Promise.all([this.notifier.subscribe('finished', onEvent), this.notifier.subscribe('failed', onEvent)]);
+    });
     try {
       for (;;) {
         signalled = false;
@@ -381,7 +384,7 @@ export class TaskClient {
         if (signalled) continue;
         // A referenced timer: a script awaiting its task must not exit early.
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(left, this.config.pollIntervalMs));
+          const timer = setTimeout(resolve, left);
           wake = () => {
             clearTimeout(timer);
             resolve();
@@ -389,7 +392,7 @@ export class TaskClient {
         });
       }
     } finally {
-      unsubscribers.forEach((unsubscribe) => unsubscribe());
+      remove();
     }
   }
 }

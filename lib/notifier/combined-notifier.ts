@@ -14,6 +14,10 @@ export class CombinedNotifier implements Notifier {
     return () => removers.forEach((remove) => remove());
   }
 
+  live(): boolean {
+    return this.notifiers.some((n) => n.live());
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.notifiers.map((n) => n.close()));
   }

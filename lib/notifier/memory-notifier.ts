@@ -16,6 +16,11 @@ export class MemoryNotifier implements Notifier {
     return () => this.emitter.off(channel, listener);
   }
 
+  /** Hears this process only. */
+  live(): boolean {
+    return false;
+  }
+
   async close(): Promise<void> {
     this.emitter.removeAllListeners();
   }

@@ -30,5 +30,10 @@ export interface Notifier {
    * callers rely on polling); the result removes the listener.
    */
   subscribe(channel: TaskChannel, listener: TaskListener): Promise<() => void>;
+  /**
+   * True while messages published by other processes reach this one (Redis connected): waiters may
+   * then poll the database rarely. False in-process only, or while Redis is down.
+   */
+  live(): boolean;
   close(): Promise<void>;
 }

@@ -83,6 +83,11 @@ export class RedisNotifier implements Notifier {
     };
   }
 
+  /** The subscriber connection is up (it re-subscribes just after; a message in that instant is left to the slow poll). */
+  live(): boolean {
+    return this.subscriber?.client.status === 'ready';
+  }
+
   async close(): Promise<void> {
     this.listeners.clear();
     await this.subscriber?.close();

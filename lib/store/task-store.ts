@@ -158,6 +158,19 @@ export class TaskStore {
     return rows.length > 0 ? toRecord(rows[0]) : null;
   }
 
+  /** Of `ids`, those whose task is still to finish (PENDING, PROGRESS, or FAILED with a retry due): one query per 500 ids. */
+  async unfinished(ids: readonly string[]): Promise<Set<string>> {
+    const open = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const binds = new Binds();
+      const rows = await this.runner.rows<{ id: string }>(
+        `SELECT id FROM tw_tasks WHERE id IN (${binds.list(ids.slice(i, i + 500))}) ` +
+          `AND (status IN ('PENDING', 'PROGRESS') OR (status = 'FAILED' AND run_at IS NOT NULL))`, binds.values);
+      for (const row of rows) open.add(row.id);
+    }
+    return open;
+  }
+
   async claim(params: ClaimParams): Promise<TaskRecord[]> {
     const rows = await this.dialect.claim(this.runner, params);
     return rows.map(toRecord);

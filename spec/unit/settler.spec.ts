@@ -24,6 +24,7 @@ describe('settler', () => {
     const notifier: Notifier = {
       publish: (channel, event) => void published.push({ channel, event }),
       subscribe: async () => () => undefined,
+      live: () => false,
       close: async () => undefined,
     };
     const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push((JSON.parse(line) as { msg: string }).msg) });
