@@ -89,6 +89,13 @@ function outcomeLabel(outcome: TaskOutcome, settled: { state: string; retryAt: n
 const MAX_WAKE_TIMES = 1000;
 /** A task kept in the auto reserve longer than this goes back to the table, for any worker to take. */
 const STALE_RESERVE_MS = 10 * AUTO_WAIT_MS;
+/**
+ * The bound on how long a ready retry (or a task recovered from a dead worker) waits behind a
+ * steady stream of PENDING tasks: once ready this long, it is claimed ahead of them.
+ */
+export const RETRY_AGE_MS = 10_000;
+/** How often, at most, a busy worker looks for retries that rank ahead of the PENDING tasks. */
+const AHEAD_CHECK_MS = 1_000;
 
 function byClaimOrder(a: TaskRecord, b: TaskRecord): number {
   return a.priority - b.priority || (a.runAt ?? 0) - (b.runAt ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -128,6 +135,8 @@ export class Worker extends EventEmitter {
   private forceStop: () => void = () => undefined;
   private readonly forced = new Promise<void>((resolve) => (this.forceStop = resolve));
   private databaseDown = false;
+  /** When this worker last looked for retries that rank ahead of the PENDING tasks (epoch ms). */
+  private lastAheadCheck = -Infinity;
   private stopping: Promise<void> | undefined;
   private prepared: Promise<void> | undefined;
 
@@ -368,9 +377,11 @@ export class Worker extends EventEmitter {
   }
 
   /**
-   * Claims up to `free` tasks: PENDING first, started at once (a new task does not wait for the
-   * retry claim's round trip), then retryable FAILED ones. Returns how many were claimed and those
-   * not accepted yet (the retries; or everything, when the worker began stopping meanwhile).
+   * Claims up to `free` tasks: first the retries that rank ahead of the PENDING tasks (a better
+   * priority, or ready for RETRY_AGE_MS; looked for at most every AHEAD_CHECK_MS), then PENDING
+   * ones, started at once (a new task does not wait for the retry claim's round trip), then the
+   * other ready retries. Returns how many were claimed and those not accepted yet (the last
+   * retries; or everything, when the worker began stopping meanwhile).
    */
   private async claim(free: number): Promise<{ count: number; unaccepted: TaskRecord[] }> {
     const { config, store, logger } = this.deps;
@@ -380,19 +391,36 @@ export class Worker extends EventEmitter {
     if (queues === null) return { count: 0, unaccepted: [] }; // every queue this worker takes is paused
     const now = Date.now();
     const base = { now, workerId: this.id, leaseUntil: now + config.leaseMs, defaultMaxRetries: config.retry, ...queues };
-    const pending = await store.claim({ ...base, from: 'PENDING', limit: free });
-    if (this.state !== 'running') return { count: pending.length, unaccepted: pending };
-    this.accept(pending);
-    if (pending.length >= free) return { count: pending.length, unaccepted: [] };
+    let ahead: TaskRecord[] = [];
+    if (now - this.lastAheadCheck >= AHEAD_CHECK_MS) {
+      ahead = await store.claim({ ...base, from: 'FAILED', limit: free, aheadOfPending: { agedBefore: now - RETRY_AGE_MS } });
+      // All the room taken: there may be more of them, so look again at the next claim.
+      this.lastAheadCheck = ahead.length >= free ? -Infinity : now;
+      if (this.state !== 'running') return { count: ahead.length, unaccepted: ahead };
+      this.accept(ahead);
+      if (ahead.length >= free) return { count: ahead.length, unaccepted: [] };
+    }
+    let pending: TaskRecord[];
     try {
-      const retries = await store.claim({ ...base, from: 'FAILED', limit: free - pending.length });
-      return { count: pending.length + retries.length, unaccepted: retries };
+      pending = await store.claim({ ...base, from: 'PENDING', limit: free - ahead.length });
     } catch (error) {
-      // The PENDING rows are already ours and started: report them, not the failure.
-      if (pending.length === 0) throw error;
+      if (ahead.length === 0) throw error;
+      if (!this.health.isConflict(error)) this.noteClaimFailed(error);
+      return { count: ahead.length, unaccepted: [] };
+    }
+    if (this.state !== 'running') return { count: ahead.length + pending.length, unaccepted: pending };
+    this.accept(pending);
+    const claimed = ahead.length + pending.length;
+    if (claimed >= free) return { count: claimed, unaccepted: [] };
+    try {
+      const retries = await store.claim({ ...base, from: 'FAILED', limit: free - claimed });
+      return { count: claimed + retries.length, unaccepted: retries };
+    } catch (error) {
+      // The rows claimed so far are already ours and started: report them, not the failure.
+      if (claimed === 0) throw error;
       if (!this.health.isConflict(error)) this.noteClaimFailed(error);
       logger.debug({ err: (error as Error).message }, 'claiming retries failed; running the pending tasks already claimed');
-      return { count: pending.length, unaccepted: [] };
+      return { count: claimed, unaccepted: [] };
     }
   }
 

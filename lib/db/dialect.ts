@@ -23,6 +23,11 @@ export interface ClaimParams {
   queues: readonly string[];
   /** Queues not to claim from (paused); absent or empty: none. */
   excludeQueues?: readonly string[];
+  /**
+   * FAILED only: claim just the retries that rank ahead of the PENDING tasks, those of a better
+   * (lower) priority than the best ready PENDING task, or ready since `agedBefore` (epoch ms) or earlier.
+   */
+  aheadOfPending?: { agedBefore: number };
 }
 
 /** A finished task to mark COMPLETED, fenced on the worker and the attempt it ran. */

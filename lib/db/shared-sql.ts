@@ -19,10 +19,31 @@ const FROM_STATUS: Record<ClaimParams['from'], string> = { PENDING: "status = 'P
 export function readyFilter(params: ClaimParams, binds: Binds): string {
   const status = FROM_STATUS[params.from];
   if (!status) throw new Error(`cannot claim from status ${String(params.from)}`);
-  const queueFilter = params.queues.length > 0 ? ` AND queue IN (${binds.list(params.queues)})` : '';
+  const now = binds.add(params.now);
+  const queues = queueFilters(params, binds);
+  const ahead = params.aheadOfPending && params.from === 'FAILED' ? aheadOfPendingFilter(params, binds, now) : '';
+  return `${status} AND run_at <= ${now}${queues('')}${ahead}`;
+}
+
+/** The queue filters of a claim, for columns of the table alias given ('' for none). */
+function queueFilters(params: ClaimParams, binds: Binds): (alias: string) => string {
+  const queues = params.queues.length > 0 ? binds.list(params.queues) : null;
   // Paused queues (lib/queue-pauses.ts): a filter on the rows the index walk meets, not a change of index.
-  const pausedFilter = params.excludeQueues?.length ? ` AND queue NOT IN (${binds.list(params.excludeQueues)})` : '';
-  return `${status} AND run_at <= ${binds.add(params.now)}${queueFilter}${pausedFilter}`;
+  const paused = params.excludeQueues?.length ? binds.list(params.excludeQueues) : null;
+  return (alias) => `${queues ? ` AND ${alias}queue IN (${queues})` : ''}${paused ? ` AND ${alias}queue NOT IN (${paused})` : ''}`;
+}
+
+/**
+ * Retries that rank ahead of the PENDING tasks (the execution order, docs/guarantees.md): of a better
+ * priority than the best ready PENDING task the same worker could claim (one row read from the
+ * PENDING claim index), or ready since `agedBefore` at least, so that no retry waits behind a
+ * steady stream of PENDING tasks for longer than that.
+ */
+function aheadOfPendingFilter(params: ClaimParams, binds: Binds, now: string): string {
+  const aged = binds.add(params.aheadOfPending!.agedBefore);
+  const best = `SELECT p.priority FROM tw_tasks p WHERE p.status = 'PENDING' AND p.run_at <= ${now}` +
+    `${queueFilters(params, binds)('p.')} ORDER BY p.priority, p.run_at, p.id LIMIT 1`;
+  return ` AND (run_at <= ${aged} OR priority < COALESCE((${best}), ${2 ** 31 - 1}))`;
 }
 
 export const CLAIM_ORDER = 'ORDER BY priority, run_at, id';

@@ -213,11 +213,17 @@ export class MemoryStore implements WorkerStore {
     return this.statement('claim', [params], () => {
       const { from, now, queues } = params;
       const excluded = params.excludeQueues ?? [];
-      const ready = [...this.tasks.values()]
-        .filter((t) => t.status === from && t.runAt !== null && t.runAt <= now && (queues.length === 0 || queues.includes(t.queue))
+      const order = (a: TaskRecord, b: TaskRecord) => a.priority - b.priority || a.runAt! - b.runAt! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+      const readyOf = (status: string) => [...this.tasks.values()]
+        .filter((t) => t.status === status && t.runAt !== null && t.runAt <= now && (queues.length === 0 || queues.includes(t.queue))
           && !excluded.includes(t.queue))
         // ORDER BY priority, run_at, id (ids compare byte-wise, as on every database).
-        .sort((a, b) => a.priority - b.priority || a.runAt! - b.runAt! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .sort(order);
+      const best = readyOf('PENDING')[0]?.priority ?? Infinity;
+      const ahead = params.aheadOfPending;
+      const ready = readyOf(from)
+        // Retries ahead of the PENDING tasks only: a better priority, or ready since agedBefore.
+        .filter((t) => !ahead || from !== 'FAILED' || t.runAt! <= ahead.agedBefore || t.priority < best)
         .slice(0, params.limit);
       for (const t of ready) {
         Object.assign(t, {

@@ -55,9 +55,9 @@ describe('worker: the claim loop', () => {
     expect(uw.settled.map((s) => s.written)).to.deep.equal(tasks.map(() => true));
   });
 
-  it('takes ready PENDING tasks before retryable FAILED ones, even an older retry of higher priority', async () => {
+  it('takes ready PENDING tasks before retryable FAILED ones of the same priority, ready for less than 10 s', async () => {
     uw = new UnitWorker({ concurrency: 1 });
-    const [retry] = uw.store.add({ name: 't.gated', status: 'FAILED', priority: -5, runAt: Date.now() - 60_000, maxRetries: 1, error: 'Error: attempt 0' });
+    const [retry] = uw.store.add({ name: 't.gated', status: 'FAILED', runAt: Date.now() - 5_000, maxRetries: 1, error: 'Error: attempt 0' });
     const [fresh] = uw.store.add({ name: 't.gated' });
     await uw.worker.start();
     await waitFor('the first run', () => uw.gate.started.length === 1, WAIT_MS, 5);
@@ -69,6 +69,23 @@ describe('worker: the claim loop', () => {
     uw.gate.release(retry.id);
     await waitFor('the retry to complete', () => uw.store.row(retry.id).status === 'COMPLETED', WAIT_MS, 5);
     expect(uw.store.row(retry.id)).to.include({ retryCount: 1, error: null, runAt: null });
+  });
+
+  it('takes a retry ahead of PENDING tasks when its priority is better, or once it has been ready for 10 s', async () => {
+    uw = new UnitWorker({ concurrency: 1 });
+    const [fresh] = uw.store.add({ name: 't.gated' });
+    const [aged] = uw.store.add({ name: 't.gated', status: 'FAILED', priority: 5, runAt: Date.now() - 60_000, maxRetries: 1, error: 'Error: attempt 0' });
+    const [urgent] = uw.store.add({ name: 't.gated', status: 'FAILED', priority: -5, runAt: Date.now() - 1_000, maxRetries: 1, error: 'Error: attempt 0' });
+    await uw.worker.start();
+    await waitFor('the first run', () => uw.gate.started.length === 1, WAIT_MS, 5);
+    expect(uw.gate.started).to.deep.equal([urgent.id]);
+    uw.gate.release(urgent.id);
+    await waitFor('the second run', () => uw.gate.started.length === 2, WAIT_MS, 5);
+    expect(uw.gate.started[1]).to.equal(aged.id);
+    uw.gate.release(aged.id);
+    await waitFor('the third run', () => uw.gate.started.length === 3, WAIT_MS, 5);
+    expect(uw.gate.started[2]).to.equal(fresh.id);
+    uw.gate.release(fresh.id);
   });
 
   it('writes a failure with its retry time, and claims the task again once that time has come', async () => {
