@@ -196,6 +196,9 @@ for (const dialect of ALL_DIALECTS) {
         // Paused queues are left out by a filter on the same ordered walk (lib/queue-pauses.ts).
         [ready('PENDING', " AND queue NOT IN ('q1', 'q2')"), partial ? 'tw_tasks_pending' : 'tw_tasks_claim'],
         [ready('FAILED', " AND queue NOT IN ('q1', 'q2')"), partial ? 'tw_tasks_retry' : 'tw_tasks_claim'],
+        // The retries ranked ahead of the PENDING tasks (shared-sql.ts): the retry walk, and one row of the PENDING one.
+        [ready('FAILED', " AND (run_at <= 5 OR priority < COALESCE((SELECT p.priority FROM tw_tasks p WHERE p.status = 'PENDING' " +
+          'AND p.run_at <= 99999999999999 ORDER BY p.priority, p.run_at, p.id LIMIT 1), 2147483647))'), partial ? 'tw_tasks_retry' : 'tw_tasks_claim'],
         ["SELECT id FROM tw_tasks WHERE status = 'PROGRESS' AND lease_expires_at < 5 ORDER BY lease_expires_at LIMIT 4",
           partial ? 'tw_tasks_leases' : 'tw_tasks_finished'],
       ];
