@@ -70,6 +70,8 @@ export function buildProgram(version: string): Command {
     .addOption(new Option('--prefetch <n>', "tasks claimed ahead and kept ready in memory: 'auto' (default; sized by recent run times) or a number")
       .argParser(autoOrWholeNumber('--prefetch')))
     .addOption(new Option('--thread-memory-limit <mib>', 'heap limit of each pool thread in MiB (default 512)').argParser(wholeNumber('--thread-memory-limit', 16)))
+    .addOption(new Option('--thread-recycle-memory <mib>', 'replace a pool thread holding more than this (heap and off-heap, MiB) after a task (default 512)')
+      .argParser(wholeNumber('--thread-recycle-memory', 16)))
     .addOption(new Option('--pool <kind>', "'thread' (default; hung tasks are killed) or 'inline' (same event loop)").choices(['thread', 'inline']))
     .addOption(new Option('--module-root <dir>', "directory where unregistered names like 'app.tasks.add' resolve to app/tasks.js"))
     .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env TW_LOG_LEVEL)')
@@ -105,6 +107,7 @@ interface ParsedFlags {
   shutdownGrace?: number;
   prefetch?: number | 'auto';
   threadMemoryLimit?: number;
+  threadRecycleMemory?: number;
   pool?: 'thread' | 'inline';
   moduleRoot?: string;
   logLevel?: string;
@@ -137,6 +140,7 @@ export function parseArgs(argv: string[], version: string): CliRequest {
     shutdownGrace: flags.shutdownGrace,
     prefetch: flags.prefetch,
     threadMemoryLimit: flags.threadMemoryLimit,
+    threadRecycleMemory: flags.threadRecycleMemory,
     pool: flags.pool,
     moduleRoot: flags.moduleRoot,
     logLevel: flags.logLevel,

@@ -53,6 +53,12 @@ export interface TaskWorkerOptions {
   prefetch?: number | 'auto';
   /** Heap limit of each pool thread in MiB; a task that goes over fails alone. Default 512. */
   threadMemoryLimit?: number;
+  /**
+   * A pool thread holding more than this many MiB after a task (its heap plus off-heap memory:
+   * Buffers, external strings, which threadMemoryLimit does not bound) is replaced by a fresh one,
+   * so that memory goes back to the system. Default 512.
+   */
+  threadRecycleMemory?: number;
   /** pino level: fatal, error, warn, info, debug, trace or silent. Default: env TW_LOG_LEVEL, else 'info'. */
   logLevel?: string;
   /**
@@ -92,6 +98,7 @@ export interface ResolvedConfig {
   completionBatchDelayMs: number;
   prefetch: number | 'auto';
   threadMemoryLimitMb: number;
+  threadRecycleMemoryMb: number;
   logLevel: string;
   /** As given; checked in full (normalizeSchedule) when the TaskWorker is created. Undefined: the key was absent. */
   schedules: Record<string, unknown> | undefined;
@@ -145,7 +152,7 @@ export function resolveConfig(options: TaskWorkerOptions = {}, env: NodeJS.Proce
   const known = new Set<string>([
     'databaseUrl', 'redisUrl', 'redisPassword', 'channelPrefix', 'concurrency', 'retry', 'queues',
     'pollInterval', 'leaseTime', 'backoffBase', 'backoffCap', 'pool', 'modules', 'moduleRoot',
-    'shutdownGrace', 'defaultTimeout', 'completionBatchDelay', 'prefetch', 'threadMemoryLimit', 'logLevel', 'schedules', 'scheduler',
+    'shutdownGrace', 'defaultTimeout', 'completionBatchDelay', 'prefetch', 'threadMemoryLimit', 'threadRecycleMemory', 'logLevel', 'schedules', 'scheduler',
     'metricsPort', 'metricsHost',
   ]);
   for (const key of Object.keys(options)) {
@@ -222,6 +229,7 @@ export function resolveConfig(options: TaskWorkerOptions = {}, env: NodeJS.Proce
     completionBatchDelayMs: batchDelay,
     prefetch: prefetchSetting(o.prefetch),
     threadMemoryLimitMb: integerIn('threadMemoryLimit', o.threadMemoryLimit ?? 512, 16, 65_536),
+    threadRecycleMemoryMb: integerIn('threadRecycleMemory', o.threadRecycleMemory ?? 512, 16, 1_048_576),
     logLevel,
     schedules: schedules as Record<string, unknown> | undefined,
     scheduler,

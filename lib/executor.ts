@@ -1,20 +1,13 @@
 // Runs one task's handler and turns whatever happens into an outcome. Never writes the database,
 // never throws: an unknown name, a thrown non-Error or a result that is not JSON all become errors.
-import { inspect } from 'node:util';
 import { taskContextStorage, type TaskContext } from './context';
+import { describeError } from './describe-error';
 import { findNonJson } from './json';
 import type { TaskRegistry } from './registry';
 import { PermanentError, ResultError } from './task-errors';
 import type { TaskCall, TaskOutcome } from './types';
 
-/** The stored text of an error: name, message and stack (the stack already starts with both). */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const head = `${error.name}: ${error.message}`;
-    return error.stack && error.stack.startsWith(head) ? error.stack : `${head}\n${error.stack ?? ''}`.trimEnd();
-  }
-  return `Non-Error thrown: ${inspect(error, { depth: 3, breakLength: Infinity })}`;
-}
+export { describeError };
 
 function serializeResult(value: unknown): TaskOutcome {
   const problem = findNonJson(value === undefined ? null : value, 'result');
@@ -39,7 +32,12 @@ export async function executeTask(
     const value = await taskContextStorage.run(context, () => task.handler(...args));
     return serializeResult(value);
   } catch (error) {
-    if (PermanentError.is(error)) return { ok: false, kind: 'error', code: 'TW_PERMANENT', final: true, error: describeError(error) };
-    return { ok: false, kind: 'error', error: describeError(error) };
+    return failedWith(error);
   }
+}
+
+/** The outcome of a handler that threw `error`, whatever it is (describing it never throws). */
+export function failedWith(error: unknown): TaskOutcome {
+  if (PermanentError.is(error)) return { ok: false, kind: 'error', code: 'TW_PERMANENT', final: true, error: describeError(error) };
+  return { ok: false, kind: 'error', error: describeError(error) };
 }

@@ -98,6 +98,10 @@ export class PermanentError extends TaskWorkerError {
   }
 
   static is(error: unknown): boolean {
-    return error instanceof PermanentError || (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'TW_PERMANENT');
+    try {
+      return error instanceof PermanentError || (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'TW_PERMANENT');
+    } catch {
+      return false; // a Proxy whose traps throw: an ordinary failure
+    }
   }
 }

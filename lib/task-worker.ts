@@ -165,7 +165,7 @@ export class TaskWorker {
     const { config } = this;
     const loadModules = () => loadTaskModules(config.modules);
     if (config.pool === 'inline') {
-      return new InlinePool(config.concurrency, this.registry, config.moduleRoot, loadModules);
+      return new InlinePool(config.concurrency, this.registry, config.moduleRoot, loadModules, { logger: this.logger });
     }
     if (this.registry !== defaultRegistry) {
       throw new ConfigError("a registry passed to new TaskWorker({ registry }) does not reach pool threads (each thread loads " +
@@ -177,7 +177,9 @@ export class TaskWorker {
         "(tw-worker --require ./dist/tasks.js) or moduleRoot, or choose pool: 'inline'");
     }
     return new ThreadPool({ size: config.concurrency, modules: config.modules, moduleRoot: config.moduleRoot,
-      memoryLimitMb: config.threadMemoryLimitMb },
+      memoryLimitMb: config.threadMemoryLimitMb, recycleMb: config.threadRecycleMemoryMb,
+      onRecycle: (held) => this.logger.info({ heldMb: Math.round(held / 1048576), threadRecycleMemory: config.threadRecycleMemoryMb },
+        'a pool thread held more memory than threadRecycleMemory after its task: replaced by a fresh one') },
     (error) => this.logger.error({ err: error.message }, 'a pool thread could not be started; its slot waits while the pool keeps trying'),
     loadModules, () => ({ tasks: this.registry.names(), schedules: this.registry.declaredSchedules() }));
   }

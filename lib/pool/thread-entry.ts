@@ -1,7 +1,14 @@
 // The body of one pool thread: loads the task modules into this thread's registry, then runs the
 // calls the pool queues to it, one at a time in the order received. Each call is started only if
 // the pool has not taken it back (thread-ring.ts). Results finished in the same turn of the event
-// loop go back in one message.
+// loop go back in one message. After each task the thread measures the memory it holds (heap and
+// off-heap: Buffers, external strings); over the pool's bound it starts nothing more and asks to be
+// replaced. Anything thrown outside a task's promise (a timer's `throw null`) is described here and
+// reported as 'fatal': the pool fails the running task and replaces the thread. Node's own report
+// of a thread's uncaught error clones the thrown value into the worker's thread and can itself crash
+// the whole process (an error with a cyclic `cause` overflows its stack there), so it is never left
+// to Node.
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { taskContext, taskContextStorage, type TaskContext } from '../context';
 import { describeError, executeTask } from '../executor';
@@ -26,6 +33,21 @@ let results: TaskResult[] = [];
 let flushQueued = false;
 let controller: LazyAbortController | undefined;
 let running: TaskContext | undefined;
+/** Set once the thread asked to be replaced (memory) or reported a fatal error: it starts nothing more. */
+let stopping = false;
+
+process.on('uncaughtException', (error: unknown) => {
+  if (stopping) return; // already reported: the pool is terminating this thread
+  stopping = true;
+  flush();
+  send({ type: 'fatal', error: describeError(error) });
+});
+
+/** Bytes this thread's isolate holds now: its heap and the memory outside it (Buffers, external strings). */
+function heldBytes(): number {
+  const heap = getHeapStatistics();
+  return heap.total_heap_size + heap.external_memory;
+}
 
 loadTaskModules(data.modules, data.cwd).then(
   () => send({ type: 'ready', declared: { tasks: defaultRegistry.names(), schedules: defaultRegistry.declaredSchedules() } }),
@@ -42,7 +64,7 @@ function flush(): void {
 async function runOne(item: QueuedCall): Promise<void> {
   const { call, cell } = item;
   const startedAt = Date.now();
-  if (!ring.start(cell, startedAt)) return; // taken back by the pool: it runs elsewhere, or not at all
+  if (stopping || !ring.start(cell, startedAt)) return; // taken back by the pool (it runs elsewhere, or not at all), or this thread is done
   const began = performance.now();
   controller = new LazyAbortController();
   const progress = new ProgressCoalescer(PROGRESS_SEND_MS, (report, at) => send({ type: 'progress', id: call.id, report, at }));
@@ -52,6 +74,14 @@ async function runOne(item: QueuedCall): Promise<void> {
   progress.flush();
   ring.finish(cell);
   results.push({ id: call.id, outcome, startedAt, durationMs: performance.now() - began });
+  const held = heldBytes();
+  if (held > data.recycleBytes && !stopping) {
+    // What the task left behind (an unreachable Buffer an idle thread never collects) goes with the thread.
+    stopping = true;
+    flush();
+    send({ type: 'recycle', heldBytes: held });
+    return;
+  }
   if (!flushQueued) {
     // Results finished within this turn share one message; a later one does not wait for them.
     flushQueued = true;

@@ -17,6 +17,8 @@ export interface ThreadData {
   ringSize: number;
   /** Where the thread sends everything (FromThread). */
   port: MessagePort;
+  /** A thread holding more than this many bytes (heap and off-heap) after a task asks to be replaced. */
+  recycleBytes: number;
 }
 
 export interface QueuedCall {
@@ -40,4 +42,8 @@ export type FromThread =
   | { type: 'load-error'; error: string }
   | { type: 'done'; results: TaskResult[] }
   /** The latest progress of task `id` (sent a few times a second at most, and before its result). */
-  | { type: 'progress'; id: string; report: ProgressReport; at: number };
+  | { type: 'progress'; id: string; report: ProgressReport; at: number }
+  /** Something was thrown outside any promise (a timer, an event handler), described here: replace the thread. */
+  | { type: 'fatal'; error: string }
+  /** After its last result, the thread held `heldBytes` (over recycleBytes): it starts nothing more; replace it. */
+  | { type: 'recycle'; heldBytes: number };

@@ -1,7 +1,9 @@
 // Runs tasks in worker threads, one task at a time per thread, `size` threads. A task past its
 // timeout has its thread terminated and replaced, so even a busy loop is stopped; a thread that
-// dies (process.exit, out of memory, a stray error after its task returned) is replaced, and fails
-// only the task it was running.
+// dies (process.exit, out of memory, anything thrown outside a task's promise, a stray error after
+// its task returned) is replaced, and fails only the task it was running. A thread holding more
+// than `recycleMb` after a task (heap plus off-heap: Buffers, external strings, which the heap
+// limit does not bound) starts nothing more and is replaced, so that memory goes back to the system.
 //
 // A thread is handed up to `queueDepth` calls at once (its run-ahead queue), several per message,
 // and answers with several results per message: on short tasks the messages, not the tasks, were
@@ -11,7 +13,7 @@
 import * as path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker as Thread, type MessagePort } from 'node:worker_threads';
 import { ConfigError } from '../errors';
-import { describeError } from '../executor';
+import { describeError } from '../describe-error';
 import { delay } from '../sleeper';
 import type { ProgressSink } from '../progress';
 import { CancelledError, ThreadCrashError, WorkerStoppedError } from '../task-errors';
@@ -34,6 +36,10 @@ export interface ThreadPoolOptions {
   memoryLimitMb: number;
   /** Calls queued to one thread at most (1: no run-ahead). */
   queueDepth?: number;
+  /** A thread holding more than this (MiB, heap and off-heap) after a task is replaced. Default: no bound. */
+  recycleMb?: number;
+  /** Told when a thread is replaced for the memory it held after a task (bytes). */
+  onRecycle?: (heldBytes: number) => void;
 }
 
 /** A call queued behind a task running longer than this moves to a thread gone idle. */
@@ -104,7 +110,8 @@ export class ThreadPool implements TaskPool {
     const ring = ThreadRing.create(this.depth);
     const { port1, port2 } = new MessageChannel();
     const data: ThreadData = { modules: this.options.modules, moduleRoot: this.options.moduleRoot, cwd: process.cwd(),
-      ring: ring.buffer, ringSize: this.depth, port: port2 };
+      ring: ring.buffer, ringSize: this.depth, port: port2,
+      recycleBytes: this.options.recycleMb === undefined ? Infinity : this.options.recycleMb * 1024 * 1024 };
     const thread = new Thread(ENTRY, { workerData: data, transferList: [port2],
       resourceLimits: { maxOldGenerationSizeMb: this.options.memoryLimitMb } });
     thread.unref();
@@ -116,7 +123,7 @@ export class ThreadPool implements TaskPool {
           this.declared = message.declared;
           resolve({ thread, port: port1, ring, freeCells: Array.from({ length: this.depth }, (_, i) => this.depth - 1 - i),
             generations: new Array<number>(this.depth).fill(0), runs: [], retired: false });
-        } else if (message.type === 'load-error') {
+        } else if (message.type === 'load-error' || message.type === 'fatal') {
           void thread.terminate();
           port1.close();
           reject(new ConfigError(`a pool thread could not load the task modules: ${message.error}`));
@@ -303,6 +310,14 @@ export class ThreadPool implements TaskPool {
   private onThreadMessage(lane: Lane, message: FromThread): void {
     if (message.type === 'done') this.onResults(message.results);
     else if (message.type === 'progress') this.byId.get(message.id)?.progress?.(message.report, message.at);
+    else if (message.type === 'fatal') {
+      lane.failure = message.error;
+      this.onThreadExit(lane, 1);
+    } else if (message.type === 'recycle') {
+      this.options.onRecycle?.(message.heldBytes);
+      // The thread starts nothing more: every call still queued to it is taken back and goes elsewhere.
+      this.retire(lane, () => RESULT_LOST);
+    }
     if (message.type === 'done' && !lane.retired) this.dispatch();
   }
 

@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import type { TaskWorker } from '../../lib/index';
 import type { TaskRecord } from '../../lib/types';
+import { THROWN_KINDS } from '../fixtures/thrown-values';
 import { openSuite } from '../support/harness';
 import { ALL_DIALECTS } from '../support/services';
 import { waitFor } from '../support/wait';
@@ -68,6 +69,32 @@ for (const dialect of ALL_DIALECTS) {
       const failed = await settled(tw, task.id);
       expect(failed.status).to.equal('FAILED');
       expect(failed.error).to.include("Non-Error thrown: 'a plain string, not an Error'");
+      await expectSlotServesNext();
+    });
+
+    it('fails a task whose handler throws any value (null, a Proxy, an error whose getters throw...), alone', async () => {
+      const tasks = await Promise.all(THROWN_KINDS.map((kind) => tw.createTask('fault.throwValue', { kwargs: { kind } })));
+      for (const [i, task] of tasks.entries()) {
+        const failed = await settled(tw, task.id);
+        expect(failed.status, THROWN_KINDS[i]).to.equal('FAILED');
+        expect(failed.errorCode, THROWN_KINDS[i]).to.equal('TW_TASK_ERROR');
+        expect(failed.error, THROWN_KINDS[i]).to.be.a('string').and.not.equal('');
+      }
+      await expectSlotServesNext();
+    });
+
+    it('fails a task whose timer throws any value while it runs (null, a symbol, a cyclic cause...): only its thread dies', async () => {
+      const tasks = await Promise.all(THROWN_KINDS.map((kind) => tw.createTask('fault.throwLater', { kwargs: { kind } })));
+      for (const [i, task] of tasks.entries()) {
+        const failed = await settled(tw, task.id);
+        expect(failed.status, THROWN_KINDS[i]).to.equal('FAILED');
+        expect(failed.error, THROWN_KINDS[i]).to.match(/^ThreadCrashError: the task's thread failed: /);
+      }
+      const records = readRecords(dir);
+      for (const task of tasks) {
+        expect(countBy(records, 'start').get(task.id), 'each ran once').to.equal(1);
+        expect(countBy(records, 'done').get(task.id), 'its thread was stopped').to.equal(undefined);
+      }
       await expectSlotServesNext();
     });
 
@@ -137,6 +164,44 @@ describe('fault: inline pool [sqlite]', function () {
     await waitFor('the handler to see its signal aborted', () => countBy(readRecords(dir), 'aborted').get(task.id) === 1);
     const done = await settled(tw, context.id);
     expect(JSON.parse(done.result!)).to.include({ id: context.id, attempt: 0, aborted: false });
+    expect(await worker.stop()).to.equal(0);
+  });
+
+  it('fails a task whose timer throws any value while it runs, alone: the worker and the task beside it go on', async () => {
+    const worker = await WorkerProcess.start({ label: 'inline-throw', databaseUrl: tw.config.databaseUrl, faultDir: dir,
+      concurrency: 2, leaseTime: 2, pollInterval: 0.2, pool: 'inline' });
+    const beside = await tw.createTask('fault.work', { kwargs: { ms: 2000 } });
+    await waitFor('the task beside to start', () => countBy(readRecords(dir), 'start').get(beside.id) === 1);
+    const tasks = await Promise.all(THROWN_KINDS.map((kind) => tw.createTask('fault.throwLater', { kwargs: { kind, ms: 200 } })));
+    for (const [i, task] of tasks.entries()) {
+      const failed = await settled(tw, task.id);
+      expect(failed.status, THROWN_KINDS[i]).to.equal('FAILED');
+      expect(failed.error, THROWN_KINDS[i]).to.include("thrown outside the task's promise, by a timer or callback it started");
+    }
+    expect((await settled(tw, beside.id)).status).to.equal('COMPLETED');
+    const records = readRecords(dir);
+    expect(new Set(records.map((r) => r.pid)).size, 'one worker process ran everything').to.equal(1);
+    expect(countBy(records, 'start').get(beside.id), 'the task beside ran once').to.equal(1);
+    for (const task of tasks) expect(countBy(records, 'start').get(task.id), 'each ran once').to.equal(1);
+    expect(worker.alive).to.equal(true);
+    expect(await worker.stop()).to.equal(0);
+  });
+
+  it('holds the retry of a timed-out task that ignores its signal until that attempt has ended: no second run beside it', async () => {
+    const worker = await WorkerProcess.start({ label: 'inline-hold', databaseUrl: tw.config.databaseUrl, faultDir: dir,
+      concurrency: 1, leaseTime: 2, pollInterval: 0.2, pool: 'inline', config: { backoffBase: 0.2 } });
+    const task = await tw.createTask('fault.ignoreSignal', { kwargs: { firstMs: 3000, ms: 10 }, timeout: 1, maxRetries: 1 });
+    const done = await waitFor('the retry to complete', async () => {
+      const row = await tw.store.get(task.id);
+      return row?.status === 'COMPLETED' ? row : undefined;
+    });
+    expect(done.retryCount).to.equal(1);
+    const runs = readRecords(dir).filter((r) => r.id === task.id).map((r) => `${r.event} ${r.attempt}`);
+    // The timed-out attempt ended before its retry started, on this live worker.
+    expect(runs).to.deep.equal(['start 0', 'done 0', 'start 1', 'done 1']);
+    const [attempt] = (await tw.getTask(task.id, { attempts: true }))!.attempts!;
+    expect(attempt).to.include({ attempt: 0, outcome: 'failed', errorCode: 'TW_TIMEOUT' });
+    expect(attempt.duration!, 'the failed attempt lasted until its handler ended').to.be.at.least(3);
     expect(await worker.stop()).to.equal(0);
   });
 

@@ -17,6 +17,11 @@ describe('resolveConfig', () => {
     expect(resolveConfig({ databaseUrl: 'sqlite::memory:', redisUrl: null }, env)).to.include({ databaseUrl: 'sqlite::memory:', redisUrl: null });
   });
 
+  it('recycles a pool thread holding more than 512 MiB after a task, unless told otherwise', () => {
+    expect(resolveConfig({}, {})).to.include({ threadRecycleMemoryMb: 512 });
+    expect(resolveConfig({ threadRecycleMemory: 2048 }, {})).to.include({ threadRecycleMemoryMb: 2048 });
+  });
+
   it('drops undefined keys before applying defaults', () => {
     expect(resolveConfig({ concurrency: undefined, retry: undefined }, {})).to.include({ concurrency: 1, retry: 0 });
   });
@@ -40,6 +45,8 @@ describe('resolveConfig', () => {
     [{ logLevel: 'loud' }, /logLevel must be one of/],
     [{ prefetch: 'lots' }, /prefetch must be 'auto' or a whole number from 0 to 10000/],
     [{ prefetch: -1 }, /prefetch must be 'auto'/],
+    [{ threadRecycleMemory: 8 }, /threadRecycleMemory must be a whole number from 16 to 1048576; got 8/],
+    [{ threadRecycleMemory: '1g' }, /threadRecycleMemory must be a whole number/],
   ];
   for (const [options, message] of bad) {
     it(`rejects ${JSON.stringify(options)} with a ConfigError naming the key`, () => {
