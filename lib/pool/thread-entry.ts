@@ -78,8 +78,8 @@ async function runOne(item: QueuedCall): Promise<void> {
   if (held > data.recycleBytes && !stopping) {
     // What the task left behind (an unreachable Buffer an idle thread never collects) goes with the thread.
     stopping = true;
-    flush();
-    send({ type: 'recycle', heldBytes: held });
+    send({ type: 'done', results, recycle: held });
+    results = [];
     return;
   }
   if (!flushQueued) {

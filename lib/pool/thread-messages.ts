@@ -40,10 +40,9 @@ export interface TaskResult {
 export type FromThread =
   | { type: 'ready'; declared: TaskDeclarations }
   | { type: 'load-error'; error: string }
-  | { type: 'done'; results: TaskResult[] }
+  /** recycle: the thread held this many bytes after the last of them, over recycleBytes: it starts nothing more; replace it. */
+  | { type: 'done'; results: TaskResult[]; recycle?: number }
   /** The latest progress of task `id` (sent a few times a second at most, and before its result). */
   | { type: 'progress'; id: string; report: ProgressReport; at: number }
   /** Something was thrown outside any promise (a timer, an event handler), described here: replace the thread. */
-  | { type: 'fatal'; error: string }
-  /** After its last result, the thread held `heldBytes` (over recycleBytes): it starts nothing more; replace it. */
-  | { type: 'recycle'; heldBytes: number };
+  | { type: 'fatal'; error: string };

@@ -313,8 +313,9 @@ export class ThreadPool implements TaskPool {
     else if (message.type === 'fatal') {
       lane.failure = message.error;
       this.onThreadExit(lane, 1);
-    } else if (message.type === 'recycle') {
-      this.options.onRecycle?.(message.heldBytes);
+    }
+    if (message.type === 'done' && message.recycle !== undefined && !lane.retired) {
+      this.options.onRecycle?.(message.recycle);
       // The thread starts nothing more: every call still queued to it is taken back and goes elsewhere.
       this.retire(lane, () => RESULT_LOST);
     }
