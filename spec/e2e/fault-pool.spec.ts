@@ -73,7 +73,7 @@ for (const dialect of ALL_DIALECTS) {
     });
 
     it('fails a task whose handler throws any value (null, a Proxy, an error whose getters throw...), alone', async () => {
-      const tasks = await Promise.all(THROWN_KINDS.map((kind) => tw.createTask('fault.throwValue', { kwargs: { kind } })));
+      const tasks = await tw.createTasks(THROWN_KINDS.map((kind) => ({ name: 'fault.throwValue', kwargs: { kind } })));
       for (const [i, task] of tasks.entries()) {
         const failed = await settled(tw, task.id);
         expect(failed.status, THROWN_KINDS[i]).to.equal('FAILED');
@@ -84,7 +84,7 @@ for (const dialect of ALL_DIALECTS) {
     });
 
     it('fails a task whose timer throws any value while it runs (null, a symbol, a cyclic cause...): only its thread dies', async () => {
-      const tasks = await Promise.all(THROWN_KINDS.map((kind) => tw.createTask('fault.throwLater', { kwargs: { kind } })));
+      const tasks = await tw.createTasks(THROWN_KINDS.map((kind) => ({ name: 'fault.throwLater', kwargs: { kind } })));
       for (const [i, task] of tasks.entries()) {
         const failed = await settled(tw, task.id);
         expect(failed.status, THROWN_KINDS[i]).to.equal('FAILED');
@@ -172,7 +172,7 @@ describe('fault: inline pool [sqlite]', function () {
       concurrency: 2, leaseTime: 2, pollInterval: 0.2, pool: 'inline' });
     const beside = await tw.createTask('fault.work', { kwargs: { ms: 2000 } });
     await waitFor('the task beside to start', () => countBy(readRecords(dir), 'start').get(beside.id) === 1);
-    const tasks = await Promise.all(THROWN_KINDS.map((kind) => tw.createTask('fault.throwLater', { kwargs: { kind, ms: 200 } })));
+    const tasks = await tw.createTasks(THROWN_KINDS.map((kind) => ({ name: 'fault.throwLater', kwargs: { kind, ms: 200 } })));
     for (const [i, task] of tasks.entries()) {
       const failed = await settled(tw, task.id);
       expect(failed.status, THROWN_KINDS[i]).to.equal('FAILED');
