@@ -48,6 +48,8 @@ const RELAXED_CONNECTION = 'tw-relaxed';
 
 class SqliteRunner implements SqlRunner {
   private relaxed: Promise<SqliteDatabase> | undefined;
+  /** The last transaction queued: the next one starts after it. */
+  private transactions: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly sequelize: Sequelize) {}
 
@@ -81,8 +83,17 @@ class SqliteRunner implements SqlRunner {
       }));
   }
 
+  /**
+   * One transaction at a time per process. SQLite has a single writer anyway, and a transaction
+   * waiting for the write lock waits inside one of the few threads (libuv's, 4 by default) the
+   * driver runs statements on: a burst of transactions (a batch of failures written at once) held
+   * them all, the transaction holding the lock got none for its next statement, and every writer
+   * waited out the busy timeout. Queued here, they wait without holding a thread.
+   */
   transaction<T>(fn: (transaction: Transaction) => Promise<T>): Promise<T> {
-    return this.sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, fn);
+    const run = this.transactions.then(() => this.sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, fn));
+    this.transactions = run.catch(() => undefined);
+    return run;
   }
 }
 
