@@ -1,7 +1,8 @@
 // The worker loop: fills free concurrency slots by claiming in the database (PENDING first, then
 // retryable FAILED), plus a reserve of leased tasks kept ready in memory (PrefetchReserve), and
-// hands each task to the pool, which may queue a few ahead of its running ones (its capacity). Writing outcomes is the Settler's, leases (heartbeat, sweep) the LeaseKeeper's; what
-// the worker holds is its Ownership record, which both read. The loop never throws.
+// hands each task to the pool, which may queue some ahead of its running ones (its capacity).
+// Writing outcomes is the Settler's, leases (heartbeat, sweep) the LeaseKeeper's; what the worker
+// holds is its Ownership record, which both read. The loop never throws.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
