@@ -19,18 +19,11 @@ export interface WorkerPresenceDeps {
 export class WorkerPresence {
   private registered = false;
   private warned = false;
-  private registering: Promise<void> | undefined;
   private readonly startedAt = Date.now();
 
   constructor(private readonly deps: WorkerPresenceDeps, private readonly workerId: string, private readonly running: () => number) {}
 
-  /** Writes the row; a call while one is under way joins it (start-up does not wait for it, the heartbeat may come first). */
-  register(): Promise<void> {
-    this.registering ??= this.writeRow().finally(() => (this.registering = undefined));
-    return this.registering;
-  }
-
-  private async writeRow(): Promise<void> {
+  async register(): Promise<void> {
     const { config, store } = this.deps;
     const now = Date.now();
     await this.attempt('register', async () => {
@@ -53,7 +46,6 @@ export class WorkerPresence {
 
   /** On a clean stop; bounded, so an unreachable database does not hold the stop up (the row then shows as lost). */
   async deregister(): Promise<void> {
-    await this.registering;
     if (!this.registered) return;
     const { store } = this.deps;
     await Promise.race([this.attempt('deregister', () => store.workers.deregister(this.workerId)), delay(2000)]);

@@ -47,7 +47,7 @@ export function timeoutOutcome(seconds: number): TaskOutcome {
 }
 
 /** Longest delay setTimeout takes; a longer one fires after 1 ms (Node's TimeoutOverflowWarning). */
-const MAX_TIMER_MS = 2_147_483_647;
+export const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Calls `fn` after `seconds` (task timeouts may be up to 30 days, past setTimeout's ~24.8 days);

@@ -12,21 +12,20 @@
 // unstarted (a cancel) or to give it back at shutdown; its timeout counts from its real start.
 import * as path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker as Thread, type MessagePort } from 'node:worker_threads';
+import { cancelledOutcome } from '../cancellation';
 import { ConfigError } from '../errors';
 import { describeError } from '../describe-error';
 import { delay } from '../sleeper';
 import type { ProgressSink } from '../progress';
 import { CancelledError, ThreadCrashError, WorkerStoppedError } from '../task-errors';
 import type { TaskCall, TaskOutcome } from '../types';
-import { timeoutOutcome, type RunStarted, type TaskDeclarations, type TaskPool } from './pool';
+import { MAX_TIMER_MS, timeoutOutcome, type RunStarted, type TaskDeclarations, type TaskPool } from './pool';
 import type { FromThread, TaskResult, ThreadData, ToThread } from './thread-messages';
 import { ThreadRing, type RingCell } from './thread-ring';
 
 const ENTRY = path.join(__dirname, 'thread-entry.js');
 const RESPAWN_FIRST_WAIT_MS = 500;
 const RESPAWN_MAX_WAIT_MS = 30_000;
-/** Longest delay setTimeout takes; a longer one fires after 1 ms (Node's TimeoutOverflowWarning). */
-const MAX_TIMER_MS = 2_147_483_647;
 
 export interface ThreadPoolOptions {
   size: number;
@@ -402,9 +401,7 @@ export class ThreadPool implements TaskPool {
   abortTask(id: string, reason: Error): boolean {
     const run = this.byId.get(id);
     if (!run) return false;
-    const outcome: TaskOutcome = reason instanceof CancelledError
-      ? { ok: false, kind: 'error', code: 'TW_CANCELLED', final: true, error: reason.storedText }
-      : STOPPED;
+    const outcome = reason instanceof CancelledError ? cancelledOutcome(reason.storedText) : STOPPED;
     // Not started yet: it never will be.
     if (!run.lane || this.takeBack(run)) {
       this.settle(run, outcome);
